@@ -1,0 +1,1 @@
+//! firecamp catalog (rendering lands with the catalog issue).

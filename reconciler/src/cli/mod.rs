@@ -1,0 +1,111 @@
+//! The command line: parse arguments, run one command, map the outcome to an exit status.
+
+mod schema;
+mod validate;
+
+use std::io::Write;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// What a run ended with; the process exit code.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// Everything worked and the specs are valid.
+    Success = 0,
+    /// The specs have problems.
+    Invalid = 1,
+    /// firecamp could not do what was asked (bad arguments, unreadable path, I/O error).
+    Error = 2,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        Self::from(status as u8)
+    }
+}
+
+/// firecamp: reconcile stateful services on Kubernetes in AWS from YAML specs in git.
+#[derive(Debug, Parser)]
+#[command(name = "firecamp", version, about, max_term_width = 100)]
+pub struct Cli {
+    /// The command to run.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// firecamp's commands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Check every spec under a folder (or one file) and report every problem.
+    ///
+    /// Exit status: 0 when valid, 1 when any spec has a problem, 2 when the path cannot be read.
+    Validate {
+        /// Folder of spec files (searched recursively for *.yaml and *.yml), or one file.
+        path: PathBuf,
+        /// Output format.
+        #[arg(long, value_enum, default_value_t = Format::Text)]
+        format: Format,
+    },
+    /// Print the JSON Schema of spec documents, or write one file per kind.
+    Schema {
+        /// Write firecamp.schema.json and one <kind>.schema.json per kind into this folder.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Print only this kind's schema (e.g. Cassandra).
+        #[arg(long, conflicts_with = "out")]
+        kind: Option<String>,
+    },
+}
+
+/// How results are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Format {
+    /// For people.
+    Text,
+    /// For programs.
+    Json,
+}
+
+/// Parses the process arguments, runs the command and returns its exit code.
+#[must_use]
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let stdout = std::io::stdout();
+    let stderr = std::io::stderr();
+    run(cli, &mut stdout.lock(), &mut stderr.lock()).into()
+}
+
+/// Runs one command, writing results to `out` and failures to `err`.
+pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
+    let result = match cli.command {
+        Command::Validate { path, format } => validate::run(&path, format, out),
+        Command::Schema { out: dir, kind } => schema::run(dir.as_deref(), kind.as_deref(), out),
+    };
+    result.unwrap_or_else(|error| {
+        let mut message = format!("error: {error}");
+        let mut source = std::error::Error::source(&*error);
+        while let Some(cause) = source {
+            message.push_str(&format!(": {cause}"));
+            source = cause.source();
+        }
+        let _ = writeln!(err, "{message}");
+        ExitStatus::Error
+    })
+}
+
+/// The error of a command that could not run.
+pub type CommandError = Box<dyn std::error::Error + Send + Sync>;
+
+#[cfg(test)]
+mod tests {
+    use clap::CommandFactory;
+
+    use super::Cli;
+
+    #[test]
+    fn cli_definition_is_consistent() {
+        Cli::command().debug_assert();
+    }
+}

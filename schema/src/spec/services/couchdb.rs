@@ -1,0 +1,100 @@
+//! CouchDB: a single node or a cluster of 3 or more.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::problem::Problems;
+use crate::spec::common::{StorageSpec, WorkloadSpec};
+use crate::spec::kind::ServiceKind;
+use crate::spec::secret::{SecretRef, TlsSecretRef};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+
+/// `spec` of a `CouchDB` document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct CouchDbSpec {
+    /// Common fields.
+    #[serde(flatten)]
+    pub workload: WorkloadSpec,
+    /// Volume fields.
+    #[serde(flatten)]
+    pub storage: StorageSpec,
+    /// Admin user (default `admin`).
+    #[serde(default = "admin")]
+    pub admin_user: String,
+    /// Admin password.
+    pub admin_password: SecretRef,
+    /// Erlang cookie shared by the nodes of a cluster.
+    pub cookie: SecretRef,
+    /// Cross-origin resource sharing; off when unset.
+    pub cors: Option<CorsSpec>,
+    /// Serve HTTPS on 6984 with this certificate.
+    pub tls: Option<TlsSecretRef>,
+}
+
+/// CouchDB CORS settings.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct CorsSpec {
+    /// Allow credentials (default false).
+    #[serde(default)]
+    pub credentials: bool,
+    /// Allowed origins (default `*`).
+    #[serde(default = "any_origin")]
+    pub origins: Vec<String>,
+    /// Allowed headers.
+    #[serde(default)]
+    pub headers: Vec<String>,
+    /// Allowed methods (default GET).
+    #[serde(default = "get")]
+    pub methods: Vec<String>,
+}
+
+impl ServiceSpec for CouchDbSpec {
+    const KIND: ServiceKind = ServiceKind::CouchDb;
+
+    fn workload(&self) -> &WorkloadSpec {
+        &self.workload
+    }
+
+    fn storage(&self) -> Option<&StorageSpec> {
+        Some(&self.storage)
+    }
+
+    fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
+        vec![RoleGroup::new("node", replicas)]
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        if ctx.replicas == 2 {
+            out.add_hint(
+                "spec.replicas",
+                "2 members is not allowed",
+                "use 1, or 3 or more: documents are kept in 3 copies",
+            );
+        }
+        if let Some(cors) = &self.cors {
+            if cors.credentials && cors.origins.iter().any(|o| o == "*") {
+                out.add_hint(
+                    "spec.cors.origins",
+                    "credentials cannot be allowed for every origin (\"*\")",
+                    "list the origins explicitly",
+                );
+            }
+        }
+    }
+}
+
+fn admin() -> String {
+    "admin".to_owned()
+}
+
+fn any_origin() -> Vec<String> {
+    vec!["*".to_owned()]
+}
+
+fn get() -> Vec<String> {
+    vec!["GET".to_owned()]
+}

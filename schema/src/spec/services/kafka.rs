@@ -1,0 +1,114 @@
+//! Kafka brokers, coordinated by a ZooKeeper service.
+
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+use crate::problem::Problems;
+use crate::spec::common::{StorageSpec, WorkloadSpec};
+use crate::spec::kind::ServiceKind;
+use crate::spec::quantity::Quantity;
+use crate::spec::rules::{check_memory_size, gib};
+use crate::spec::secret::JmxSpec;
+use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec};
+
+/// `spec` of a `Kafka` document.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
+pub struct KafkaSpec {
+    /// Common fields.
+    #[serde(flatten)]
+    pub workload: WorkloadSpec,
+    /// Volume fields.
+    #[serde(flatten)]
+    pub storage: StorageSpec,
+    /// Name of the ZooKeeper service the brokers use.
+    pub zookeeper: String,
+    /// JVM heap (default 6Gi).
+    #[serde(default = "default_heap")]
+    pub heap_size: Quantity,
+    /// Allow deleting topics (default false).
+    #[serde(default)]
+    pub allow_topic_delete: bool,
+    /// Hours messages are kept (default 168).
+    #[serde(default = "default_retention")]
+    pub retention_hours: u32,
+    /// Default replication factor of topics (default: min(3, replicas)).
+    pub replication_factor: Option<u32>,
+    /// Minimum in-sync replicas (default: min(2, replicas)).
+    pub min_insync_replicas: Option<u32>,
+    /// Default partitions of new topics (default: min(8, replicas)).
+    pub num_partitions: Option<u32>,
+    /// JMX credentials (JMX is off without them).
+    pub jmx: Option<JmxSpec>,
+}
+
+impl KafkaSpec {
+    /// The effective default replication factor for `replicas` brokers.
+    #[must_use]
+    pub fn replication_factor_for(&self, replicas: u32) -> u32 {
+        self.replication_factor.unwrap_or_else(|| replicas.min(3))
+    }
+}
+
+impl ServiceSpec for KafkaSpec {
+    const KIND: ServiceKind = ServiceKind::Kafka;
+
+    fn workload(&self) -> &WorkloadSpec {
+        &self.workload
+    }
+
+    fn storage(&self) -> Option<&StorageSpec> {
+        Some(&self.storage)
+    }
+
+    fn references(&self) -> Vec<Reference> {
+        vec![Reference::new(
+            "spec.zookeeper",
+            &self.zookeeper,
+            &[ServiceKind::ZooKeeper],
+        )]
+    }
+
+    fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
+        vec![RoleGroup::new("broker", replicas)]
+    }
+
+    fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
+        if self.retention_hours == 0 {
+            out.add("spec.retentionHours", "must be at least 1");
+        }
+        let factor = self.replication_factor_for(ctx.replicas);
+        if self.replication_factor.is_some() && (factor == 0 || factor > ctx.replicas) {
+            out.add_hint(
+                "spec.replicationFactor",
+                format!(
+                    "must be between 1 and the number of brokers ({})",
+                    ctx.replicas
+                ),
+                "lower it or add brokers",
+            );
+        }
+        if let Some(min) = self.min_insync_replicas {
+            if min == 0 || min > factor {
+                out.add_hint(
+                    "spec.minInsyncReplicas",
+                    format!("must be between 1 and the replication factor ({factor})"),
+                    "with more in-sync replicas than copies, every write fails",
+                );
+            }
+        }
+        if self.num_partitions == Some(0) {
+            out.add("spec.numPartitions", "must be at least 1");
+        }
+    }
+}
+
+fn default_heap() -> Quantity {
+    Quantity::new("6Gi")
+}
+
+const fn default_retention() -> u32 {
+    168
+}

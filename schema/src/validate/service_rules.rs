@@ -1,0 +1,200 @@
+//! Rules every service follows whatever its kind: names, replicas, zones, volumes, resources.
+
+use super::names::{MAX_LABEL, label_problem};
+use super::resource_rules::{check_resources, check_volume};
+use crate::problem::Problems;
+use crate::spec::service::Context;
+use crate::spec::{ClusterSpec, Metadata, Service};
+use crate::suggest::closest;
+
+/// Labels firecamp sets itself; specs may not set them.
+const RESERVED_LABEL_PREFIXES: [&str; 2] = ["app.kubernetes.io/", "firecamp.io/"];
+
+/// Most members of one role.
+const MAX_MEMBERS_PER_ROLE: u32 = 1_000;
+
+/// Checks what every service must satisfy, then the kind's own rules.
+pub(crate) fn check_service(
+    metadata: &Metadata,
+    service: &Service,
+    ctx: &Context<'_>,
+    out: &mut Problems,
+) {
+    check_name(metadata, service, ctx.domain, out);
+    check_labels(metadata, out);
+    let workload = service.workload();
+    if let (Some(fixed), Some(given)) = (service.fixed_replicas(), workload.replicas) {
+        if fixed != given {
+            out.add(
+                "spec.replicas",
+                format!(
+                    "{} runs exactly {fixed} member, got {given}",
+                    service.kind()
+                ),
+            );
+        }
+    } else if ctx.replicas == 0 {
+        out.add_hint(
+            "spec.replicas",
+            "must be at least 1",
+            "to stop reconciling a service, set suspend: true",
+        );
+    } else if ctx.replicas > MAX_MEMBERS_PER_ROLE {
+        out.add(
+            "spec.replicas",
+            format!("must be at most {MAX_MEMBERS_PER_ROLE}"),
+        );
+    }
+    if let Some(zones) = &workload.zones {
+        check_zones(zones, ctx.cluster, out);
+    }
+    if let Some(image) = &workload.image {
+        if image.is_empty() || image.chars().any(char::is_whitespace) {
+            out.add_hint(
+                "spec.image",
+                "is not an image reference",
+                "e.g. cassandra:4.1.7, or remove it to use the catalog's image",
+            );
+        }
+    }
+    for (i, dependency) in workload.depends_on.iter().enumerate() {
+        if workload.depends_on[..i].contains(dependency) {
+            out.add(
+                &format!("spec.dependsOn[{i}]"),
+                format!("\"{dependency}\" is listed twice"),
+            );
+        }
+    }
+    if let Some(resources) = &workload.resources {
+        check_resources(out, "spec.resources", resources);
+    }
+    check_storage(service, ctx.cluster, out);
+    service.check(ctx, out);
+}
+
+fn check_name(metadata: &Metadata, service: &Service, domain: Option<&str>, out: &mut Problems) {
+    let name = &metadata.name;
+    if let Some(problem) = label_problem(name) {
+        return out.add("metadata.name", problem);
+    }
+    let replicas = service.replicas();
+    let longest = service
+        .roles(replicas)
+        .into_iter()
+        .filter(|r| r.members > 0)
+        .map(|r| format!("{name}-{}-{}", r.role, r.members - 1))
+        .max_by_key(String::len);
+    let Some(longest) = longest else { return };
+    if longest.len() > MAX_LABEL {
+        let room = MAX_LABEL - (longest.len() - name.len());
+        out.add_hint(
+            "metadata.name",
+            format!(
+                "member name \"{longest}\" would be {} characters, more than {MAX_LABEL}",
+                longest.len()
+            ),
+            format!("shorten the service name to {room} characters or fewer"),
+        );
+    } else if let Some(domain) = domain {
+        let dns_name_len = longest.len() + 1 + domain.len();
+        if dns_name_len > 253 {
+            out.add(
+                "metadata.name",
+                format!("member DNS names would be {dns_name_len} characters, more than 253"),
+            );
+        }
+    }
+}
+
+fn check_labels(metadata: &Metadata, out: &mut Problems) {
+    for (key, value) in &metadata.labels {
+        let path = format!("metadata.labels.{key}");
+        if RESERVED_LABEL_PREFIXES.iter().any(|p| key.starts_with(p)) {
+            out.add_hint(
+                &path,
+                format!("label \"{key}\" is set by firecamp"),
+                "choose a key outside app.kubernetes.io/ and firecamp.io/",
+            );
+        }
+        let name = key.rsplit_once('/').map_or(key.as_str(), |(_, n)| n);
+        let valid = |s: &str, allow_empty: bool| {
+            (allow_empty || !s.is_empty())
+                && s.len() <= MAX_LABEL
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.'))
+                && (s.is_empty()
+                    || (s.starts_with(|c: char| c.is_ascii_alphanumeric())
+                        && s.ends_with(|c: char| c.is_ascii_alphanumeric())))
+        };
+        if !valid(name, false) {
+            out.add(&path, format!("\"{key}\" is not a valid label key"));
+        }
+        if !valid(value, true) {
+            out.add(
+                &path,
+                "is not a valid label value (at most 63 letters, digits, '-', '_' or '.')",
+            );
+        }
+    }
+}
+
+fn check_zones(zones: &[String], cluster: Option<&ClusterSpec>, out: &mut Problems) {
+    if zones.is_empty() {
+        out.add_hint(
+            "spec.zones",
+            "must not be empty",
+            "remove it to use every zone of the Cluster",
+        );
+    }
+    for (i, zone) in zones.iter().enumerate() {
+        let path = format!("spec.zones[{i}]");
+        if zones[..i].contains(zone) {
+            out.add(&path, format!("zone \"{zone}\" is listed twice"));
+            continue;
+        }
+        let Some(cluster) = cluster else { continue };
+        let known = cluster.zone_names();
+        if !known.contains(&zone.as_str()) {
+            let hint = closest(zone, known.iter().copied()).map_or_else(
+                || format!("the Cluster's zones are: {}", known.join(", ")),
+                |z| format!("did you mean \"{z}\"?"),
+            );
+            out.add_hint(
+                &path,
+                format!("zone \"{zone}\" is not a zone of the Cluster"),
+                hint,
+            );
+        }
+    }
+}
+
+fn check_storage(service: &Service, cluster: Option<&ClusterSpec>, out: &mut Problems) {
+    let Some(storage) = service.storage() else {
+        return;
+    };
+    let defaults = cluster.map(|c| &c.defaults);
+    let volume = storage
+        .volume
+        .clone()
+        .unwrap_or_default()
+        .or(defaults.and_then(|d| d.volume.as_ref()));
+    check_volume(out, "spec.volume", &volume, true);
+    let journal_default = defaults.and_then(|d| d.journal_volume.as_ref());
+    match (&storage.journal_volume, journal_default) {
+        (Some(journal), _) => check_volume(
+            out,
+            "spec.journalVolume",
+            &journal.or(journal_default),
+            true,
+        ),
+        (None, Some(journal)) if service.requires_journal() => {
+            check_volume(out, "spec.journalVolume", journal, true)
+        }
+        (None, _) if service.requires_journal() => out.add_hint(
+            "spec.journalVolume",
+            format!("{} needs a journal volume", service.kind()),
+            "add journalVolume: {size: 20Gi}, or set the Cluster's spec.defaults.journalVolume",
+        ),
+        (None, _) => {}
+    }
+}

@@ -1,0 +1,410 @@
+//! Checks a YAML tree against the generated JSON Schema and reports every mismatch with its
+//! position: wrong types, unknown fields (with suggestions), missing fields, enum values, ranges,
+//! and credentials written in plain text. Only the keywords the generator emits are interpreted;
+//! `pattern`s are left to the semantic rules, which give clearer messages.
+
+use serde_json::{Map, Value as Json};
+
+use crate::diagnostic::Pos;
+use crate::path::FieldPath;
+use crate::suggest::closest;
+use crate::yaml::{Node, Value};
+
+/// One structural mismatch.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Finding {
+    pub pos: Pos,
+    pub path: FieldPath,
+    pub message: String,
+    pub hint: Option<String>,
+}
+
+/// Checks `node` against `schema`; `root` holds the `definitions` that `$ref`s point into.
+pub(crate) fn check<'a>(
+    node: &Node,
+    schema: &'a Json,
+    root: &'a Json,
+    path: &FieldPath,
+) -> Vec<Finding> {
+    let mut walker = Walker {
+        root,
+        findings: Vec::new(),
+    };
+    walker.walk(node, schema, path);
+    walker.findings
+}
+
+struct Walker<'a> {
+    root: &'a Json,
+    findings: Vec<Finding>,
+}
+
+impl<'a> Walker<'a> {
+    fn report(
+        &mut self,
+        pos: Pos,
+        path: &FieldPath,
+        message: impl Into<String>,
+        hint: Option<String>,
+    ) {
+        self.findings.push(Finding {
+            pos,
+            path: path.clone(),
+            message: message.into(),
+            hint,
+        });
+    }
+
+    fn resolve(&self, schema: &'a Map<String, Json>) -> &'a Map<String, Json> {
+        let mut current = schema;
+        for _ in 0..32 {
+            let Some(Json::String(reference)) = current.get("$ref") else {
+                break;
+            };
+            let name = reference.trim_start_matches("#/definitions/");
+            match self.root["definitions"].get(name) {
+                Some(Json::Object(target)) => current = target,
+                _ => break,
+            }
+        }
+        current
+    }
+
+    fn walk(&mut self, node: &Node, schema: &'a Json, path: &FieldPath) {
+        let schema = match schema {
+            Json::Object(map) => self.resolve(map),
+            Json::Bool(false) => return self.report(node.pos, path, "is not allowed here", None),
+            _ => return,
+        };
+        if schema.get("x-firecamp-secret") == Some(&Json::Bool(true))
+            && is_scalar(node)
+            && !matches!(node.value, Value::Null)
+        {
+            return self.plaintext_secret(node, path, schema);
+        }
+        if let Some(Json::Array(branches)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
+            return self.walk_alternatives(node, branches, path);
+        }
+        if let Some(types) = schema.get("type") {
+            if !type_matches(types, &node.value) {
+                let hint = matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
+                    .then(|| type_names(types).contains("a string"))
+                    .filter(|b| *b)
+                    .map(|_| "quote the value to make it a string".to_owned());
+                let message = format!(
+                    "expected {}, found {}",
+                    type_names(types),
+                    node.value.type_name()
+                );
+                return self.report(node.pos, path, message, hint);
+            }
+        }
+        if let Some(Json::Array(allowed)) = schema.get("enum") {
+            return self.check_enum(node, allowed, path);
+        }
+        if let Some(expected) = schema.get("const") {
+            if node.to_json() != *expected {
+                return self.report(node.pos, path, format!("must be {expected}"), None);
+            }
+        }
+        match &node.value {
+            Value::Map(_) => self.walk_map(node, schema, path),
+            Value::Seq(items) => self.walk_seq(items, schema, node.pos, path),
+            Value::Int(_) | Value::Float(_) => self.check_number(node, schema, path),
+            Value::String(text) => self.check_string(node.pos, text, schema, path),
+            Value::Null | Value::Bool(_) => {}
+        }
+    }
+
+    fn walk_alternatives(&mut self, node: &Node, branches: &'a [Json], path: &FieldPath) {
+        if let Some(values) = enum_values(branches) {
+            return self.check_enum(node, &values, path);
+        }
+        let is_null_branch = |b: &&Json| b.get("type") == Some(&Json::String("null".into()));
+        if matches!(node.value, Value::Null) && branches.iter().any(|b| is_null_branch(&b)) {
+            return;
+        }
+        let others: Vec<&'a Json> = branches.iter().filter(|b| !is_null_branch(b)).collect();
+        if let [only] = others.as_slice() {
+            return self.walk(node, only, path);
+        }
+        let mut best: Option<Vec<Finding>> = None;
+        for branch in others {
+            let findings = check(node, branch, self.root, path);
+            if findings.is_empty() {
+                return;
+            }
+            if best.as_ref().is_none_or(|b| findings.len() < b.len()) {
+                best = Some(findings);
+            }
+        }
+        self.findings.extend(best.unwrap_or_default());
+    }
+
+    fn walk_map(&mut self, node: &Node, schema: &'a Map<String, Json>, path: &FieldPath) {
+        let Value::Map(entries) = &node.value else {
+            return;
+        };
+        static EMPTY: std::sync::OnceLock<Map<String, Json>> = std::sync::OnceLock::new();
+        let properties = schema
+            .get("properties")
+            .and_then(Json::as_object)
+            .unwrap_or_else(|| EMPTY.get_or_init(Map::new));
+        for entry in entries {
+            let field_path = path.key(&entry.key);
+            if let Some(property) = properties.get(&entry.key) {
+                self.walk(&entry.value, property, &field_path);
+                continue;
+            }
+            match schema.get("additionalProperties") {
+                Some(Json::Bool(false)) => {
+                    let hint =
+                        unknown_field_hint(&entry.key, properties.keys().map(String::as_str));
+                    self.report(
+                        entry.key_pos,
+                        &field_path,
+                        format!("unknown field \"{}\"", entry.key),
+                        Some(hint),
+                    );
+                }
+                Some(extra @ Json::Object(_)) => self.walk(&entry.value, extra, &field_path),
+                _ => {}
+            }
+        }
+        for required in schema
+            .get("required")
+            .and_then(Json::as_array)
+            .into_iter()
+            .flatten()
+        {
+            let Some(name) = required.as_str() else {
+                continue;
+            };
+            if node.entry(name).is_none() {
+                let message = format!("missing required field \"{name}\"");
+                let described = properties
+                    .get(name)
+                    .and_then(|p| p.get("description"))
+                    .and_then(Json::as_str);
+                let hint = described.map(|d| format!("{name}: {}", d.trim_end_matches('.')));
+                self.report(node.pos, &path.key(name), message, hint);
+            }
+        }
+    }
+
+    fn walk_seq(
+        &mut self,
+        items: &[Node],
+        schema: &'a Map<String, Json>,
+        pos: Pos,
+        path: &FieldPath,
+    ) {
+        if let Some(min) = schema.get("minItems").and_then(Json::as_u64) {
+            if (items.len() as u64) < min {
+                self.report(pos, path, format!("needs at least {min} item(s)"), None);
+            }
+        }
+        if let Some(max) = schema.get("maxItems").and_then(Json::as_u64) {
+            if items.len() as u64 > max {
+                self.report(pos, path, format!("has more than {max} items"), None);
+            }
+        }
+        if let Some(item_schema) = schema.get("items") {
+            for (i, item) in items.iter().enumerate() {
+                self.walk(item, item_schema, &path.index(i));
+            }
+        }
+    }
+
+    fn check_number(&mut self, node: &Node, schema: &Map<String, Json>, path: &FieldPath) {
+        let value = match node.value {
+            #[expect(clippy::cast_precision_loss, reason = "range checks on spec numbers")]
+            Value::Int(i) => i as f64,
+            Value::Float(f) => f,
+            _ => return,
+        };
+        let format_max = schema
+            .get("format")
+            .and_then(Json::as_str)
+            .and_then(format_maximum);
+        let maximum = schema.get("maximum").and_then(Json::as_f64).or(format_max);
+        let minimum = schema.get("minimum").and_then(Json::as_f64);
+        if let Some(min) = minimum.filter(|m| value < *m) {
+            self.report(node.pos, path, format!("must be at least {min}"), None);
+        } else if let Some(max) = maximum.filter(|m| value > *m) {
+            self.report(node.pos, path, format!("must be at most {max}"), None);
+        }
+    }
+
+    fn check_string(&mut self, pos: Pos, text: &str, schema: &Map<String, Json>, path: &FieldPath) {
+        let length = text.chars().count() as u64;
+        if let Some(min) = schema
+            .get("minLength")
+            .and_then(Json::as_u64)
+            .filter(|m| length < *m)
+        {
+            self.report(
+                pos,
+                path,
+                format!("must be at least {min} characters long"),
+                None,
+            );
+        }
+        if let Some(max) = schema
+            .get("maxLength")
+            .and_then(Json::as_u64)
+            .filter(|m| length > *m)
+        {
+            self.report(
+                pos,
+                path,
+                format!("must be at most {max} characters long"),
+                None,
+            );
+        }
+    }
+
+    fn check_enum(&mut self, node: &Node, allowed: &[Json], path: &FieldPath) {
+        let value = node.to_json();
+        if allowed.contains(&value) {
+            return;
+        }
+        let names: Vec<String> = allowed
+            .iter()
+            .map(|v| v.as_str().map_or_else(|| v.to_string(), str::to_owned))
+            .collect();
+        let shown = match &node.value {
+            Value::String(s) => format!("\"{}\"", truncate(s, 40)),
+            other => other.type_name().to_owned(),
+        };
+        let hint = node
+            .as_str()
+            .and_then(|s| closest(s, names.iter().map(String::as_str)))
+            .map_or_else(
+                || format!("one of: {}", names.join(", ")),
+                |c| format!("did you mean \"{c}\"?"),
+            );
+        self.report(
+            node.pos,
+            path,
+            format!("{shown} is not one of: {}", names.join(", ")),
+            Some(hint),
+        );
+    }
+
+    fn plaintext_secret(&mut self, node: &Node, path: &FieldPath, schema: &Map<String, Json>) {
+        let takes_key = schema
+            .get("properties")
+            .and_then(|p| p.get("key"))
+            .is_some();
+        let example = if takes_key {
+            "{secretName: <secret>, key: <key>}"
+        } else {
+            "{secretName: <secret>}"
+        };
+        self.report(
+            node.pos,
+            path,
+            "credentials must not be written in a spec",
+            Some(format!(
+                "put the value in a Kubernetes Secret and reference it: {example}"
+            )),
+        );
+    }
+}
+
+fn is_scalar(node: &Node) -> bool {
+    !matches!(node.value, Value::Map(_) | Value::Seq(_))
+}
+
+/// When every branch is a `const` (a documented unit enum), the allowed values.
+fn enum_values(branches: &[Json]) -> Option<Vec<Json>> {
+    branches.iter().map(|b| b.get("const").cloned()).collect()
+}
+
+fn type_matches(types: &Json, value: &Value) -> bool {
+    let one = |t: &str| match t {
+        "null" => matches!(value, Value::Null),
+        "boolean" => matches!(value, Value::Bool(_)),
+        "integer" => matches!(value, Value::Int(_)),
+        "number" => matches!(value, Value::Int(_) | Value::Float(_)),
+        "string" => matches!(value, Value::String(_)),
+        "array" => matches!(value, Value::Seq(_)),
+        "object" => matches!(value, Value::Map(_)),
+        _ => true,
+    };
+    match types {
+        Json::String(t) => one(t),
+        Json::Array(ts) => ts.iter().filter_map(Json::as_str).any(one),
+        _ => true,
+    }
+}
+
+fn type_names(types: &Json) -> String {
+    let name = |t: &str| match t {
+        "null" => "null",
+        "boolean" => "a boolean",
+        "integer" => "an integer",
+        "number" => "a number",
+        "string" => "a string",
+        "array" => "a sequence",
+        "object" => "a mapping",
+        _ => "a value",
+    };
+    match types {
+        Json::String(t) => name(t).to_owned(),
+        Json::Array(ts) => {
+            let names: Vec<&str> = ts
+                .iter()
+                .filter_map(Json::as_str)
+                .filter(|t| *t != "null")
+                .map(name)
+                .collect();
+            names.join(" or ")
+        }
+        _ => "a value".to_owned(),
+    }
+}
+
+fn format_maximum(format: &str) -> Option<f64> {
+    Some(match format {
+        "uint8" => f64::from(u8::MAX),
+        "uint16" => f64::from(u16::MAX),
+        "uint32" => f64::from(u32::MAX),
+        "int32" => f64::from(i32::MAX),
+        #[expect(clippy::cast_precision_loss, reason = "upper bound for a range check")]
+        "uint64" | "uint" => u64::MAX as f64,
+        _ => return None,
+    })
+}
+
+/// Hints for fields people often put in the wrong place, else a spelling suggestion.
+fn unknown_field_hint<'a>(key: &str, allowed: impl Iterator<Item = &'a str> + Clone) -> String {
+    let known = match key {
+        "namespace" => Some("the namespace is set once, in the Cluster's spec.namespace"),
+        "volume" | "journalVolume" | "staticIp" => {
+            Some("this kind is stateless: it has no volumes and no static IP")
+        }
+        "password" | "passwd" | "secret" | "token" => Some(
+            "credentials are Secret references in fields named like adminPassword: {secretName: ..., key: ...}",
+        ),
+        _ => None,
+    };
+    if let Some(suggestion) = closest(key, allowed.clone()) {
+        return format!("did you mean \"{suggestion}\"?");
+    }
+    if let Some(known) = known {
+        return known.to_owned();
+    }
+    let mut names: Vec<&str> = allowed.collect();
+    names.sort_unstable();
+    format!("known fields: {}", names.join(", "))
+}
+
+fn truncate(text: &str, max: usize) -> String {
+    if text.chars().count() <= max {
+        text.to_owned()
+    } else {
+        format!("{}...", text.chars().take(max).collect::<String>())
+    }
+}

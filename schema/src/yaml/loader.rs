@@ -1,0 +1,505 @@
+//! Builds spanned YAML trees from parser events, within [`Limits`].
+
+use std::collections::HashMap;
+
+use saphyr_parser::{Event, Parser, ScalarStyle, Span, Tag};
+
+use super::node::{Entry, Node, Value};
+use super::scalar::resolve_plain;
+use crate::diagnostic::Pos;
+use crate::limits::Limits;
+
+/// Why a file could not be loaded as YAML. Loading stops at the first such error.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct LoadError {
+    /// Where the problem is.
+    pub pos: Pos,
+    /// What is wrong.
+    pub message: String,
+    /// What to do about it.
+    pub hint: Option<String>,
+}
+
+impl LoadError {
+    fn new(pos: Pos, message: impl Into<String>) -> Self {
+        Self {
+            pos,
+            message: message.into(),
+            hint: None,
+        }
+    }
+
+    fn hint(mut self, hint: &str) -> Self {
+        self.hint = Some(hint.to_owned());
+        self
+    }
+}
+
+/// Parses every document of a YAML stream. Empty documents come back as `Null` nodes.
+///
+/// # Errors
+/// Syntax errors, duplicate keys, unsupported tags or complex keys, and any limit exceeded
+/// (nesting depth, nodes after alias expansion, number of documents).
+pub fn load_documents(text: &str, limits: &Limits) -> Result<Vec<Node>, LoadError> {
+    let mut builder = Builder {
+        limits,
+        documents: Vec::new(),
+        doc: DocumentState::default(),
+    };
+    for event in Parser::new_from_str(text) {
+        let (event, span) = event.map_err(|e| {
+            let m = e.marker();
+            let pos = Pos::new(m.line(), m.col() + 1);
+            if e.info().contains("recursion limit") {
+                builder.too_deep(pos)
+            } else {
+                LoadError::new(pos, format!("invalid YAML: {}", e.info()))
+            }
+        })?;
+        if builder.handle(event, span)? {
+            break;
+        }
+    }
+    Ok(builder.documents)
+}
+
+fn pos_of(span: Span) -> Pos {
+    Pos::new(span.start.line(), span.start.col() + 1)
+}
+
+#[derive(Default)]
+struct DocumentState {
+    stack: Vec<Frame>,
+    root: Option<Node>,
+    anchors: HashMap<usize, Anchored>,
+    nodes: usize,
+}
+
+struct Anchored {
+    node: Node,
+    size: usize,
+    depth: usize,
+}
+
+enum Frame {
+    Seq {
+        items: Vec<Node>,
+        pos: Pos,
+        anchor: usize,
+    },
+    Map {
+        entries: Vec<Entry>,
+        merges: Vec<Node>,
+        key: Option<Key>,
+        pos: Pos,
+        anchor: usize,
+    },
+}
+
+struct Key {
+    text: String,
+    pos: Pos,
+    merge: bool,
+}
+
+struct Builder<'l> {
+    limits: &'l Limits,
+    documents: Vec<Node>,
+    doc: DocumentState,
+}
+
+impl Builder<'_> {
+    /// Handles one event; returns true at the end of the stream.
+    fn handle(&mut self, event: Event<'_>, span: Span) -> Result<bool, LoadError> {
+        let pos = pos_of(span);
+        let is_sequence = matches!(event, Event::SequenceStart(..));
+        match event {
+            Event::StreamEnd => return Ok(true),
+            Event::StreamStart | Event::Nothing => {}
+            Event::DocumentStart(_) => {
+                if self.documents.len() >= self.limits.max_documents_per_file {
+                    return Err(LoadError::new(
+                        pos,
+                        format!(
+                            "more than {} YAML documents in one file",
+                            self.limits.max_documents_per_file
+                        ),
+                    )
+                    .hint("split the specs over several files"));
+                }
+                self.doc = DocumentState::default();
+            }
+            Event::DocumentEnd => {
+                let root = self.doc.root.take().unwrap_or(Node {
+                    value: Value::Null,
+                    pos,
+                });
+                self.documents.push(root);
+            }
+            Event::Scalar(text, style, anchor, tag) => {
+                if self.expecting_key() {
+                    self.count(pos, 1)?;
+                    let merge = style == ScalarStyle::Plain && text == "<<";
+                    self.set_key(Key {
+                        text: text.into_owned(),
+                        pos,
+                        merge,
+                    });
+                } else {
+                    self.count(pos, 1)?;
+                    let value = scalar_value(&text, style, tag.as_deref(), pos)?;
+                    self.complete(Node { value, pos }, anchor)?;
+                }
+            }
+            Event::Alias(id) => {
+                if self.expecting_key() {
+                    return Err(LoadError::new(
+                        pos,
+                        "aliases cannot be used as mapping keys",
+                    ));
+                }
+                let (size, depth) = self
+                    .doc
+                    .anchors
+                    .get(&id)
+                    .map(|a| (a.size, a.depth))
+                    .ok_or_else(|| LoadError::new(pos, "alias refers to an unknown anchor"))?;
+                if self.doc.stack.len() + depth > self.limits.max_depth {
+                    return Err(self.too_deep(pos));
+                }
+                self.count(pos, size)?;
+                let mut node = self.doc.anchors[&id].node.clone();
+                node.pos = pos;
+                self.complete(node, 0)?;
+            }
+            Event::SequenceStart(anchor, tag) | Event::MappingStart(anchor, tag) => {
+                if self.expecting_key() {
+                    return Err(LoadError::new(
+                        pos,
+                        "mapping keys must be plain strings, not collections",
+                    ));
+                }
+                if let Some(tag) = tag.as_deref().filter(|t| !t.is_yaml_core_schema()) {
+                    return Err(unsupported_tag(tag, pos));
+                }
+                if self.doc.stack.len() >= self.limits.max_depth {
+                    return Err(self.too_deep(pos));
+                }
+                self.count(pos, 1)?;
+                let frame = if is_sequence {
+                    Frame::Seq {
+                        items: Vec::new(),
+                        pos,
+                        anchor,
+                    }
+                } else {
+                    Frame::Map {
+                        entries: Vec::new(),
+                        merges: Vec::new(),
+                        key: None,
+                        pos,
+                        anchor,
+                    }
+                };
+                self.doc.stack.push(frame);
+            }
+            Event::SequenceEnd | Event::MappingEnd => {
+                let frame = self
+                    .doc
+                    .stack
+                    .pop()
+                    .ok_or_else(|| LoadError::new(pos, "unbalanced YAML"))?;
+                let (node, anchor) = match frame {
+                    Frame::Seq { items, pos, anchor } => (
+                        Node {
+                            value: Value::Seq(items),
+                            pos,
+                        },
+                        anchor,
+                    ),
+                    Frame::Map {
+                        entries,
+                        merges,
+                        pos,
+                        anchor,
+                        ..
+                    } => {
+                        let entries = self.apply_merges(entries, merges, pos)?;
+                        (
+                            Node {
+                                value: Value::Map(entries),
+                                pos,
+                            },
+                            anchor,
+                        )
+                    }
+                };
+                self.complete(node, anchor)?;
+            }
+        }
+        Ok(false)
+    }
+
+    fn expecting_key(&self) -> bool {
+        matches!(self.doc.stack.last(), Some(Frame::Map { key: None, .. }))
+    }
+
+    fn set_key(&mut self, new_key: Key) {
+        if let Some(Frame::Map { key, .. }) = self.doc.stack.last_mut() {
+            *key = Some(new_key);
+        }
+    }
+
+    fn count(&mut self, pos: Pos, nodes: usize) -> Result<(), LoadError> {
+        self.doc.nodes = self.doc.nodes.saturating_add(nodes);
+        if self.doc.nodes > self.limits.max_nodes_per_document {
+            return Err(LoadError::new(
+                pos,
+                format!(
+                    "YAML document expands to more than {} nodes (aliases included)",
+                    self.limits.max_nodes_per_document
+                ),
+            )
+            .hint("a spec is never this large; check for anchors and aliases that multiply (a YAML bomb)"));
+        }
+        Ok(())
+    }
+
+    fn too_deep(&self, pos: Pos) -> LoadError {
+        LoadError::new(
+            pos,
+            format!("YAML nesting deeper than {} levels", self.limits.max_depth),
+        )
+        .hint("spec documents are only a few levels deep; check the indentation and brackets")
+    }
+
+    /// Records anchors, then attaches a finished node to its parent or makes it the root.
+    fn complete(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        if anchor != 0 {
+            let (size, depth) = node.size_and_depth();
+            self.doc.anchors.insert(
+                anchor,
+                Anchored {
+                    node: node.clone(),
+                    size,
+                    depth,
+                },
+            );
+        }
+        match self.doc.stack.last_mut() {
+            None => self.doc.root = Some(node),
+            Some(Frame::Seq { items, .. }) => items.push(node),
+            Some(Frame::Map {
+                entries,
+                merges,
+                key,
+                ..
+            }) => {
+                let Some(key) = key.take() else {
+                    return Err(LoadError::new(node.pos, "mapping key missing"));
+                };
+                if key.merge {
+                    merges.push(node);
+                } else if let Some(first) = entries.iter().find(|e| e.key == key.text) {
+                    return Err(LoadError::new(
+                        key.pos,
+                        format!(
+                            "duplicate key \"{}\" (first defined at line {})",
+                            key.text, first.key_pos.line
+                        ),
+                    )
+                    .hint("each key may appear once per mapping; remove one of them"));
+                } else {
+                    entries.push(Entry {
+                        key: key.text,
+                        key_pos: key.pos,
+                        value: node,
+                    });
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Applies `<<` merge keys: explicit keys win, then earlier merge sources over later ones.
+    fn apply_merges(
+        &mut self,
+        mut entries: Vec<Entry>,
+        merges: Vec<Node>,
+        pos: Pos,
+    ) -> Result<Vec<Entry>, LoadError> {
+        let mut sources = Vec::new();
+        for merge in merges {
+            match merge.value {
+                Value::Map(map) => sources.push(map),
+                Value::Seq(items) => {
+                    for item in items {
+                        match item.value {
+                            Value::Map(map) => sources.push(map),
+                            _ => return Err(bad_merge(item.pos)),
+                        }
+                    }
+                }
+                _ => return Err(bad_merge(merge.pos)),
+            }
+        }
+        for source in sources {
+            for entry in source {
+                if !entries.iter().any(|e| e.key == entry.key) {
+                    let (size, _) = entry.value.size_and_depth();
+                    self.count(pos, size + 1)?;
+                    entries.push(entry);
+                }
+            }
+        }
+        Ok(entries)
+    }
+}
+
+fn bad_merge(pos: Pos) -> LoadError {
+    LoadError::new(
+        pos,
+        "the merge key `<<` takes a mapping or a sequence of mappings",
+    )
+}
+
+fn unsupported_tag(tag: &Tag, pos: Pos) -> LoadError {
+    LoadError::new(pos, format!("unsupported YAML tag `{tag}`"))
+        .hint("remove the tag; specs use plain YAML")
+}
+
+fn scalar_value(
+    text: &str,
+    style: ScalarStyle,
+    tag: Option<&Tag>,
+    pos: Pos,
+) -> Result<Value, LoadError> {
+    if let Some(tag) = tag {
+        if !tag.is_yaml_core_schema() {
+            return Err(unsupported_tag(tag, pos));
+        }
+        if tag.suffix == "str" {
+            return Ok(Value::String(text.to_owned()));
+        }
+    }
+    Ok(if style == ScalarStyle::Plain {
+        resolve_plain(text)
+    } else {
+        Value::String(text.to_owned())
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn load(text: &str) -> Result<Vec<Node>, LoadError> {
+        load_documents(text, &Limits::default())
+    }
+
+    #[test]
+    fn keeps_positions_of_keys_and_values() {
+        let docs = load("a: 1\nb:\n  c: [x, 'y']\n").expect("valid YAML");
+        let b = docs[0].entry("b").expect("b");
+        assert_eq!(b.key_pos, Pos::new(2, 1));
+        let c = b.value.entry("c").expect("c");
+        assert_eq!(c.key_pos, Pos::new(3, 3));
+        let Value::Seq(items) = &c.value.value else {
+            panic!("sequence expected")
+        };
+        assert_eq!(items[1].pos, Pos::new(3, 10));
+        assert_eq!(items[1].value, Value::String("y".into()));
+    }
+
+    #[test]
+    fn splits_documents_and_keeps_empty_ones_as_null() {
+        let docs = load("a: 1\n---\n---\nb: 2\n").expect("valid YAML");
+        assert_eq!(docs.len(), 3);
+        assert_eq!(docs[1].value, Value::Null);
+    }
+
+    #[test]
+    fn rejects_duplicate_keys_with_both_lines() {
+        let err = load("a: 1\nb: 2\na: 3\n").expect_err("duplicate");
+        assert_eq!(err.pos, Pos::new(3, 1));
+        assert!(
+            err.message.contains("first defined at line 1"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn merges_keys_with_explicit_keys_winning() {
+        let docs = load("base: &b {x: 1, y: 2}\nm:\n  <<: *b\n  y: 3\n").expect("valid YAML");
+        let m = docs[0].get("m").expect("m");
+        assert_eq!(m.get("x").map(|n| &n.value), Some(&Value::Int(1)));
+        assert_eq!(m.get("y").map(|n| &n.value), Some(&Value::Int(3)));
+    }
+
+    #[test]
+    fn stops_alias_bombs() {
+        let mut text = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+        for i in 1..10 {
+            let prev = i - 1;
+            text.push_str(&format!("a{i}: &a{i} [*a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}, *a{prev}]\n"));
+        }
+        let err = load(&text).expect_err("bomb");
+        assert!(
+            err.message.contains("more than 100000 nodes"),
+            "{}",
+            err.message
+        );
+    }
+
+    #[test]
+    fn stops_deep_nesting_in_flow_and_block_style() {
+        let flow = "[".repeat(100_000);
+        let err = load(&flow).expect_err("deep");
+        assert!(
+            err.message.contains("nesting deeper than 64"),
+            "{}",
+            err.message
+        );
+        let block: String = (0..100)
+            .map(|i| format!("{}k{i}:\n", " ".repeat(i)))
+            .collect();
+        assert!(
+            load(&block)
+                .expect_err("deep")
+                .message
+                .contains("nesting deeper than 64")
+        );
+    }
+
+    #[test]
+    fn rejects_custom_tags_and_complex_keys() {
+        assert!(
+            load("a: !Ref x\n")
+                .expect_err("tag")
+                .message
+                .contains("unsupported YAML tag")
+        );
+        assert!(
+            load("? [a]\n: 1\n")
+                .expect_err("key")
+                .message
+                .contains("plain strings")
+        );
+    }
+
+    #[test]
+    fn quoted_and_str_tagged_scalars_stay_strings() {
+        let docs = load("a: '1'\nb: !!str true\nc: 1\n").expect("valid YAML");
+        assert_eq!(
+            docs[0].get("a").map(|n| &n.value),
+            Some(&Value::String("1".into()))
+        );
+        assert_eq!(
+            docs[0].get("b").map(|n| &n.value),
+            Some(&Value::String("true".into()))
+        );
+        assert_eq!(docs[0].get("c").map(|n| &n.value), Some(&Value::Int(1)));
+    }
+}
