@@ -139,10 +139,10 @@ fn reachable(root: &Value, start: &str) -> BTreeSet<String> {
 fn collect_refs(value: &Value, out: &mut Vec<String>) {
     match value {
         Value::Object(map) => {
-            if let Some(Value::String(r)) = map.get("$ref") {
-                if let Some(name) = r.strip_prefix("#/definitions/") {
-                    out.push(name.to_owned());
-                }
+            if let Some(Value::String(r)) = map.get("$ref")
+                && let Some(name) = r.strip_prefix("#/definitions/")
+            {
+                out.push(name.to_owned());
             }
             map.values().for_each(|v| collect_refs(v, out));
         }

@@ -30,24 +30,25 @@ fn print_text(path: &Path, validation: &Validation, out: &mut dyn Write) -> std:
     for diagnostic in &validation.diagnostics {
         writeln!(out, "{diagnostic}")?;
     }
-    let documents = plural(validation.documents, "document");
-    let files = plural(validation.files, "file");
+    let path = path.display();
     if validation.is_valid() {
         let services = plural(validation.services.len(), "service");
-        writeln!(
-            out,
-            "{}: {documents} in {files} valid (1 Cluster, {services})",
-            path.display()
-        )
+        let files = plural(validation.files, "file");
+        return writeln!(out, "{path}: valid: 1 Cluster and {services} in {files}");
+    }
+    let mut left_out = Vec::new();
+    if !validation.rejected.is_empty() {
+        left_out.push(plural(validation.rejected.len(), "document"));
+    }
+    if !validation.broken_files.is_empty() {
+        let files = plural(validation.broken_files.len(), "file");
+        left_out.push(format!("{files} that could not be read"));
+    }
+    let problems = plural(validation.diagnostics.len(), "problem");
+    if left_out.is_empty() {
+        writeln!(out, "{path}: {problems}")
     } else {
-        let problems = plural(validation.diagnostics.len(), "problem");
-        let rejected = validation.rejected.len() + validation.broken_files.len();
-        writeln!(
-            out,
-            "{}: {problems} in {documents} in {files}; {} left out",
-            path.display(),
-            plural(rejected, "document or file")
-        )
+        writeln!(out, "{path}: {problems}; left out: {}", left_out.join(", "))
     }
 }
 

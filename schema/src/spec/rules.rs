@@ -32,16 +32,15 @@ pub(crate) fn check_memory_size(
             "lower it",
         );
     }
-    if let Some(memory) = ctx.resources.memory_ceiling() {
-        if let Ok(memory_bytes) = memory.units() {
-            if bytes >= memory_bytes {
-                out.add_hint(
-                    field,
-                    format!("{size} does not fit in the member's memory ({memory})"),
-                    "raise spec.resources.limits.memory or lower this size",
-                );
-            }
-        }
+    if let Some(memory) = ctx.resources.memory_ceiling()
+        && let Ok(memory_bytes) = memory.units()
+        && bytes >= memory_bytes
+    {
+        out.add_hint(
+            field,
+            format!("{size} does not fit in the member's memory ({memory})"),
+            "raise spec.resources.limits.memory or lower this size",
+        );
     }
 }
 
@@ -61,7 +60,7 @@ pub(crate) const fn gib(n: i128) -> i128 {
 
 /// Checks that a count is odd.
 pub(crate) fn check_odd(out: &mut Problems, field: &str, value: u32, why: &str) {
-    if value % 2 == 0 {
+    if value.is_multiple_of(2) {
         out.add_hint(field, format!("must be odd, got {value}"), why);
     }
 }

@@ -40,10 +40,10 @@ pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut P
         );
     }
     check_zones(spec, out);
-    if let Some(domain) = &spec.dns.domain {
-        if let Some(problem) = domain_problem(domain) {
-            out.add("spec.dns.domain", problem);
-        }
+    if let Some(domain) = &spec.dns.domain
+        && let Some(problem) = domain_problem(domain)
+    {
+        out.add("spec.dns.domain", problem);
     }
     if spec.dns.ttl > MAX_TTL {
         out.add("spec.dns.ttl", format!("must be at most {MAX_TTL}"));
@@ -62,14 +62,14 @@ pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut P
             format!("one of: {}", allowed.join(", ")),
         );
     }
-    if let Some(region) = &spec.logs.region {
-        if !is_region(region) {
-            out.add_hint(
-                "spec.logs.region",
-                format!("\"{region}\" is not an AWS region"),
-                "e.g. us-east-1",
-            );
-        }
+    if let Some(region) = &spec.logs.region
+        && !is_region(region)
+    {
+        out.add_hint(
+            "spec.logs.region",
+            format!("\"{region}\" is not an AWS region"),
+            "e.g. us-east-1",
+        );
     }
     let defaults = &spec.defaults;
     if let Some(volume) = &defaults.volume {

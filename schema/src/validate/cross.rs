@@ -49,7 +49,7 @@ pub(crate) fn check_references(
         if edge.to == edge.from {
             problems.push(problem(
                 "a service cannot reference itself".to_owned(),
-                Some(format!("name a {wanted}")),
+                Some(format!("name {}", with_article(&wanted))),
             ));
             continue;
         }
@@ -63,10 +63,11 @@ pub(crate) fn check_references(
                     || {
                         let known: Vec<&str> = candidates.collect();
                         if known.is_empty() {
-                            format!("add a {wanted} named \"{}\"", edge.to)
+                            format!("add {} named \"{}\"", with_article(&wanted), edge.to)
                         } else {
                             format!(
-                                "add a {wanted} named \"{}\", or name one of: {}",
+                                "add {} named \"{}\", or name one of: {}",
+                                with_article(&wanted),
                                 edge.to,
                                 known.join(", ")
                             )
@@ -81,7 +82,12 @@ pub(crate) fn check_references(
             }
             Some(kind) if !edge.kinds.is_empty() && !edge.kinds.contains(kind) => {
                 problems.push(problem(
-                    format!("\"{}\" is a {kind} service; a {wanted} is needed", edge.to),
+                    format!(
+                        "\"{}\" is {} service; {} is needed",
+                        edge.to,
+                        with_article(kind.as_str()),
+                        with_article(&wanted)
+                    ),
                     None,
                 ));
             }
@@ -89,6 +95,16 @@ pub(crate) fn check_references(
         }
     }
     problems
+}
+
+/// `a Kafka service`, `an ElasticSearch service`.
+fn with_article(noun: &str) -> String {
+    let article = if noun.starts_with(['A', 'E', 'I', 'O', 'U', 'a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    };
+    format!("{article} {noun}")
 }
 
 /// Finds reference cycles; each is reported once, on the first service of the cycle in name

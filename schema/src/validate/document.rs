@@ -7,7 +7,7 @@ use serde::de::DeserializeOwned;
 use super::structural;
 use crate::diagnostic::{Diagnostic, Pos};
 use crate::json_schema::{self, CLUSTER_KIND};
-use crate::path::FieldPath;
+use crate::path::{FieldPath, Segment};
 use crate::spec::kind::SpecDeError;
 use crate::spec::{ClusterSpec, Metadata, Service, ServiceKind, Source};
 use crate::suggest::closest;
@@ -29,6 +29,9 @@ pub(crate) struct Outcome {
     pub name: Option<String>,
     pub typed: Option<Typed>,
     pub diagnostics: Vec<Diagnostic>,
+    /// Fields left out of `typed` because they are structurally wrong; rules about them are
+    /// not run, so a wrong field reports one problem, not a chain of follow-on ones.
+    pub pruned: Vec<FieldPath>,
 }
 
 /// Builds a diagnostic for a field of a document in `file`.
@@ -66,6 +69,7 @@ pub(crate) fn parse(file: &Path, node: Node) -> Outcome {
         name,
         typed: None,
         diagnostics: Vec::new(),
+        pruned: Vec::new(),
     };
     if !matches!(outcome.node.value, Value::Map(_)) {
         let message = format!(
@@ -89,11 +93,20 @@ pub(crate) fn parse(file: &Path, node: Node) -> Outcome {
     let schema = &root["definitions"][json_schema::document_definition(kind)];
     let findings = structural::check(&outcome.node, schema, root, &FieldPath::root());
     if !findings.is_empty() {
+        outcome.pruned = findings
+            .iter()
+            .flat_map(|f| std::iter::once(f.path.clone()).chain(f.meant.clone()))
+            .collect();
         outcome.diagnostics.extend(
             findings
                 .into_iter()
                 .map(|f| diagnostic(file, f.pos, &f.path, f.message, f.hint)),
         );
+        let mut pruned = outcome.node.clone();
+        for path in &outcome.pruned {
+            prune(&mut pruned, path.segments());
+        }
+        outcome.typed = typed(kind, &pruned).ok();
         return outcome;
     }
     match typed(kind, &outcome.node) {
@@ -106,6 +119,25 @@ pub(crate) fn parse(file: &Path, node: Node) -> Outcome {
         }
     }
     outcome
+}
+
+/// Removes the field at `path` (for a sequence item: the whole sequence) from `node`.
+fn prune(node: &mut Node, path: &[Segment]) {
+    match path {
+        [Segment::Key(key)] | [Segment::Key(key), Segment::Index(_), ..] => {
+            if let Value::Map(entries) = &mut node.value {
+                entries.retain(|e| &e.key != key);
+            }
+        }
+        [Segment::Key(key), rest @ ..] => {
+            if let Value::Map(entries) = &mut node.value
+                && let Some(entry) = entries.iter_mut().find(|e| &e.key == key)
+            {
+                prune(&mut entry.value, rest);
+            }
+        }
+        _ => {}
+    }
 }
 
 fn check_kind<'k>(file: &Path, node: &Node, out: &mut Vec<Diagnostic>) -> Option<&'k str> {
@@ -185,5 +217,38 @@ fn de_error(error: &SpecDeError, field: &str) -> (FieldPath, String) {
     } else {
         FieldPath::parse(&format!("{field}.{inner}"))
     };
-    (path, error.inner().to_string())
+    (path, redact_values(&error.inner().to_string()))
+}
+
+/// Removes quoted values from a deserializer message, so a value that should have been a Secret
+/// reference is never printed.
+fn redact_values(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut quoted = false;
+    for c in message.chars() {
+        match (c, quoted) {
+            ('"', false) => {
+                quoted = true;
+                out.push_str("a value");
+            }
+            ('"', true) => quoted = false,
+            (_, false) => out.push(c),
+            (_, true) => {}
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_values;
+
+    #[test]
+    fn deserializer_messages_never_carry_values() {
+        let message = r#"invalid type: string "hunter2", expected struct SecretRef"#;
+        assert_eq!(
+            redact_values(message),
+            "invalid type: string a value, expected struct SecretRef"
+        );
+    }
 }

@@ -11,25 +11,20 @@ mod document;
 mod names;
 mod resource_rules;
 mod service_rules;
+mod set_rules;
 mod source;
 mod structural;
 
-use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
 use serde::Serialize;
 
 pub use source::{SourceError, SourceFile, read_specs};
 
-use self::cross::{CrossProblem, Edge};
-use self::document::{Outcome, Typed, diagnostic};
+use self::document::Typed;
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
-use crate::path::FieldPath;
-use crate::problem::{Problem, Problems};
-use crate::spec::resources::Resources;
-use crate::spec::service::Context;
-use crate::spec::{ClusterDocument, ServiceDocument, ServiceKind, Source};
+use crate::spec::{ClusterDocument, ServiceDocument, Source};
 use crate::yaml::load_documents;
 
 /// A document left out of the valid set because it has problems.
@@ -104,17 +99,17 @@ pub fn validate_files(root: &Path, files: Vec<SourceFile>, limits: &Limits) -> V
                 outcomes.extend(nodes.map(|node| document::parse(&file.path, node)));
             }
             Err(e) => {
-                validation.diagnostics.push(
-                    Diagnostic::new(&file.path, e.message)
-                        .at(e.pos)
-                        .hint(e.hint),
-                );
+                let mut diagnostic = Diagnostic::new(&file.path, e.message)
+                    .at(e.pos)
+                    .hint(e.hint);
+                diagnostic.field = e.field.map(|f| f.to_string());
+                validation.diagnostics.push(diagnostic);
                 validation.broken_files.push(file.path);
             }
         }
     }
     validation.documents = outcomes.len();
-    check_set(root, &mut outcomes, &mut validation);
+    set_rules::check_set(root, &mut outcomes, &mut validation);
     for outcome in outcomes {
         let valid = outcome.diagnostics.is_empty();
         validation.diagnostics.extend(outcome.diagnostics);
@@ -146,196 +141,4 @@ pub fn validate_files(root: &Path, files: Vec<SourceFile>, limits: &Limits) -> V
     validation.diagnostics.sort();
     validation.diagnostics.dedup();
     validation
-}
-
-/// Runs the Cluster's, each service's and the cross-document rules, adding problems to the
-/// documents they concern.
-fn check_set(root: &Path, outcomes: &mut [Outcome], validation: &mut Validation) {
-    let clusters: Vec<usize> = (0..outcomes.len())
-        .filter(|&i| outcomes[i].kind.as_deref() == Some("Cluster"))
-        .collect();
-    check_cluster_count(root, outcomes, &clusters, validation);
-    let cluster = match clusters.as_slice() {
-        [only] => match &outcomes[*only].typed {
-            Some(Typed::Cluster(metadata, spec)) => Some((metadata.clone(), spec.clone())),
-            _ => None,
-        },
-        _ => None,
-    };
-    if let (Some((metadata, spec)), [only]) = (&cluster, clusters.as_slice()) {
-        let mut problems = Problems::default();
-        cluster_rules::check_cluster(metadata, spec, &mut problems);
-        attach(&mut outcomes[*only], problems.into_vec());
-    }
-    let duplicates = check_duplicate_names(outcomes);
-    let services: BTreeMap<String, ServiceDocument> = outcomes
-        .iter()
-        .filter_map(|o| match &o.typed {
-            Some(Typed::Service(metadata, body)) if !duplicates.contains_key(&metadata.name) => {
-                Some((
-                    metadata.name.clone(),
-                    ServiceDocument {
-                        metadata: metadata.clone(),
-                        body: body.clone(),
-                        source: o.source.clone(),
-                    },
-                ))
-            }
-            _ => None,
-        })
-        .collect();
-    let spec = cluster.as_ref().map(|(_, spec)| spec);
-    let domain = cluster
-        .as_ref()
-        .map(|(metadata, spec)| spec.domain(&metadata.name));
-    let no_resources = Resources::default();
-    let mut edges = Vec::new();
-    for outcome in outcomes.iter_mut() {
-        let Some(Typed::Service(metadata, service)) = &outcome.typed else {
-            continue;
-        };
-        let defaults = spec.and_then(|s| s.defaults.resources.as_ref());
-        let resources = service
-            .workload()
-            .resources
-            .as_ref()
-            .map_or_else(|| defaults.cloned().unwrap_or_default(), |r| r.or(defaults));
-        let ctx = Context {
-            cluster: spec,
-            domain: domain.as_deref(),
-            replicas: service.replicas(),
-            resources: if resources == no_resources {
-                &no_resources
-            } else {
-                &resources
-            },
-            services: &services,
-        };
-        let mut problems = Problems::default();
-        service_rules::check_service(metadata, service, &ctx, &mut problems);
-        let name = metadata.name.clone();
-        edges.extend(service.references().into_iter().map(|r| Edge {
-            from: name.clone(),
-            field: r.field,
-            to: r.target,
-            kinds: r.kinds,
-        }));
-        edges.extend(
-            service
-                .workload()
-                .depends_on
-                .iter()
-                .enumerate()
-                .map(|(i, to)| Edge {
-                    from: name.clone(),
-                    field: format!("spec.dependsOn[{i}]"),
-                    to: to.clone(),
-                    kinds: &[],
-                }),
-        );
-        attach(outcome, problems.into_vec());
-    }
-    let kinds: BTreeMap<String, ServiceKind> = outcomes
-        .iter()
-        .filter_map(|o| match &o.typed {
-            Some(Typed::Service(metadata, body)) => Some((metadata.name.clone(), body.kind())),
-            _ => None,
-        })
-        .collect();
-    let mut cross = cross::check_references(&edges, &kinds);
-    cross.extend(cross::find_cycles(&edges));
-    attach_cross(outcomes, cross);
-}
-
-fn check_cluster_count(
-    root: &Path,
-    outcomes: &mut [Outcome],
-    clusters: &[usize],
-    validation: &mut Validation,
-) {
-    if clusters.is_empty() && validation.broken_files.is_empty() {
-        let hint =
-            Some("add one document with kind: Cluster (see examples/cluster.yaml)".to_owned());
-        validation
-            .diagnostics
-            .push(Diagnostic::new(root, "no Cluster document").hint(hint));
-    }
-    if let [first, rest @ ..] = clusters {
-        let first_at = location(&outcomes[*first].source);
-        for &i in rest {
-            let outcome = &mut outcomes[i];
-            let message = format!("a second Cluster document (the first is at {first_at})");
-            let hint = Some("a spec set describes exactly one Cluster; remove one".to_owned());
-            outcome.diagnostics.push(diagnostic(
-                &outcome.source.file,
-                outcome.source.pos,
-                &FieldPath::parse("kind"),
-                message,
-                hint,
-            ));
-        }
-    }
-}
-
-/// Marks every service whose name is used more than once; returns name → occurrences.
-fn check_duplicate_names(outcomes: &mut [Outcome]) -> BTreeMap<String, Vec<usize>> {
-    let mut by_name: BTreeMap<String, Vec<usize>> = BTreeMap::new();
-    for (i, outcome) in outcomes.iter().enumerate() {
-        if let Some(Typed::Service(metadata, _)) = &outcome.typed {
-            by_name.entry(metadata.name.clone()).or_default().push(i);
-        }
-    }
-    by_name.retain(|_, indices| indices.len() > 1);
-    for (name, indices) in &by_name {
-        for &i in indices {
-            let others: Vec<String> = indices
-                .iter()
-                .filter(|&&j| j != i)
-                .map(|&j| location(&outcomes[j].source))
-                .collect();
-            let problem = Problem {
-                path: FieldPath::parse("metadata.name"),
-                message: format!("service name \"{name}\" is also used at {}", others.join(", ")),
-                hint: Some("service names are unique across kinds: they become DNS names; rename or remove one".to_owned()),
-            };
-            attach(&mut outcomes[i], vec![problem]);
-        }
-    }
-    by_name
-}
-
-fn attach(outcome: &mut Outcome, problems: Vec<Problem>) {
-    for problem in problems {
-        let pos = outcome.node.locate(&problem.path, false);
-        outcome.diagnostics.push(diagnostic(
-            &outcome.source.file,
-            pos,
-            &problem.path,
-            problem.message,
-            problem.hint,
-        ));
-    }
-}
-
-fn attach_cross(outcomes: &mut [Outcome], problems: Vec<CrossProblem>) {
-    for problem in problems {
-        let owner = outcomes
-            .iter_mut()
-            .find(|o| matches!(&o.typed, Some(Typed::Service(m, _)) if m.name == problem.service));
-        if let Some(outcome) = owner {
-            let path = FieldPath::parse(&problem.field);
-            attach(
-                outcome,
-                vec![Problem {
-                    path,
-                    message: problem.message,
-                    hint: problem.hint,
-                }],
-            );
-        }
-    }
-}
-
-fn location(source: &Source) -> String {
-    format!("{}:{}", source.file.display(), source.pos.line)
 }

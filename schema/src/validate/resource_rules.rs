@@ -51,7 +51,7 @@ pub(crate) fn check_volume(out: &mut Problems, path: &str, volume: &VolumeSpec, 
             out.add(
                 &format!("{path}.size"),
                 format!(
-                    "a {} volume must be {min}Gi to {max}Gi, got {gib}Gi",
+                    "{} volumes must be {min}Gi to {max}Gi, got {gib}Gi",
                     volume_type.as_str()
                 ),
             );
@@ -193,18 +193,18 @@ pub(crate) fn check_resources(out: &mut Problems, path: &str, resources: &Resour
     let requests = parsed(out, "requests", resources.requests.as_ref());
     let limits = parsed(out, "limits", resources.limits.as_ref());
     if let (Some((req_cpu, req_mem)), Some((lim_cpu, lim_mem))) = (requests, limits) {
-        if let (Some(r), Some(l)) = (req_cpu, lim_cpu) {
-            if r > l {
-                out.add(&format!("{path}.requests.cpu"), "is more than limits.cpu");
-            }
+        if let (Some(r), Some(l)) = (req_cpu, lim_cpu)
+            && r > l
+        {
+            out.add(&format!("{path}.requests.cpu"), "is more than limits.cpu");
         }
-        if let (Some(r), Some(l)) = (req_mem, lim_mem) {
-            if r > l {
-                out.add(
-                    &format!("{path}.requests.memory"),
-                    "is more than limits.memory",
-                );
-            }
+        if let (Some(r), Some(l)) = (req_mem, lim_mem)
+            && r > l
+        {
+            out.add(
+                &format!("{path}.requests.memory"),
+                "is more than limits.memory",
+            );
         }
     }
 }

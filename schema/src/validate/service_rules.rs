@@ -5,7 +5,7 @@ use super::resource_rules::{check_resources, check_volume};
 use crate::problem::Problems;
 use crate::spec::service::Context;
 use crate::spec::{ClusterSpec, Metadata, Service};
-use crate::suggest::closest;
+use crate::suggest::same_when_normalized;
 
 /// Labels firecamp sets itself; specs may not set them.
 const RESERVED_LABEL_PREFIXES: [&str; 2] = ["app.kubernetes.io/", "firecamp.io/"];
@@ -48,14 +48,14 @@ pub(crate) fn check_service(
     if let Some(zones) = &workload.zones {
         check_zones(zones, ctx.cluster, out);
     }
-    if let Some(image) = &workload.image {
-        if image.is_empty() || image.chars().any(char::is_whitespace) {
-            out.add_hint(
-                "spec.image",
-                "is not an image reference",
-                "e.g. cassandra:4.1.7, or remove it to use the catalog's image",
-            );
-        }
+    if let Some(image) = &workload.image
+        && (image.is_empty() || image.chars().any(char::is_whitespace))
+    {
+        out.add_hint(
+            "spec.image",
+            "is not an image reference",
+            "e.g. cassandra:4.1.7, or remove it to use the catalog's image",
+        );
     }
     for (i, dependency) in workload.depends_on.iter().enumerate() {
         if workload.depends_on[..i].contains(dependency) {
@@ -69,7 +69,9 @@ pub(crate) fn check_service(
         check_resources(out, "spec.resources", resources);
     }
     check_storage(service, ctx.cluster, out);
-    service.check(ctx, out);
+    if ctx.replicas > 0 {
+        service.check(ctx, out);
+    }
 }
 
 fn check_name(metadata: &Metadata, service: &Service, domain: Option<&str>, out: &mut Problems) {
@@ -155,7 +157,7 @@ fn check_zones(zones: &[String], cluster: Option<&ClusterSpec>, out: &mut Proble
         let Some(cluster) = cluster else { continue };
         let known = cluster.zone_names();
         if !known.contains(&zone.as_str()) {
-            let hint = closest(zone, known.iter().copied()).map_or_else(
+            let hint = same_when_normalized(zone, known.iter().copied()).map_or_else(
                 || format!("the Cluster's zones are: {}", known.join(", ")),
                 |z| format!("did you mean \"{z}\"?"),
             );
@@ -172,7 +174,11 @@ fn check_storage(service: &Service, cluster: Option<&ClusterSpec>, out: &mut Pro
     let Some(storage) = service.storage() else {
         return;
     };
-    let defaults = cluster.map(|c| &c.defaults);
+    // Without exactly one Cluster its defaults are unknown: judging sizes would only add noise.
+    let Some(cluster) = cluster else {
+        return;
+    };
+    let defaults = Some(&cluster.defaults);
     let volume = storage
         .volume
         .clone()

@@ -4,7 +4,7 @@ use std::fs;
 use std::io::Read;
 use std::path::{Path, PathBuf};
 
-use crate::diagnostic::Diagnostic;
+use crate::diagnostic::{Diagnostic, Pos};
 use crate::limits::Limits;
 
 /// A spec file's text, or the reason it could not be read.
@@ -110,35 +110,61 @@ fn is_spec_file(path: &Path) -> bool {
 }
 
 fn read_one(path: PathBuf, limits: &Limits) -> SourceFile {
-    let content = read_bounded(&path, limits.max_file_bytes)
-        .map_err(|message| Diagnostic::new(&path, message.0).hint(Some(message.1.to_owned())));
+    let content = read_bounded(&path, limits.max_file_bytes).map_err(|problem| {
+        let diagnostic =
+            Diagnostic::new(&path, problem.message).hint(Some(problem.hint.to_owned()));
+        match problem.pos {
+            Some(pos) => diagnostic.at(pos),
+            None => diagnostic,
+        }
+    });
     SourceFile { path, content }
 }
 
-fn read_bounded(path: &Path, max: u64) -> Result<String, (String, &'static str)> {
-    let file = fs::File::open(path).map_err(|e| {
-        (
+struct ReadProblem {
+    message: String,
+    hint: &'static str,
+    pos: Option<Pos>,
+}
+
+impl ReadProblem {
+    fn new(message: String, hint: &'static str) -> Self {
+        Self {
+            message,
+            hint,
+            pos: None,
+        }
+    }
+}
+
+fn read_bounded(path: &Path, max: u64) -> Result<String, ReadProblem> {
+    let unreadable = |e: std::io::Error| {
+        ReadProblem::new(
             format!("cannot read file: {e}"),
-            "check the file's permissions",
+            "check the file and its permissions",
         )
-    })?;
+    };
+    let file = fs::File::open(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
     file.take(max + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| (format!("cannot read file: {e}"), "check the file"))?;
+        .map_err(unreadable)?;
     if bytes.len() as u64 > max {
-        return Err((
+        let hint = "a spec file is never this large; split it or remove what is not a spec";
+        return Err(ReadProblem::new(
             format!("file is larger than {max} bytes"),
-            "a spec file is never this large; split it or remove what is not a spec",
+            hint,
         ));
     }
     String::from_utf8(bytes).map_err(|e| {
-        (
-            format!(
-                "file is not UTF-8 text (invalid byte at offset {})",
-                e.utf8_error().valid_up_to()
-            ),
-            "save the file as UTF-8",
-        )
+        let valid = &e.as_bytes()[..e.utf8_error().valid_up_to()];
+        let text = String::from_utf8_lossy(valid);
+        let line = text.matches('\n').count() + 1;
+        let column = text.rsplit('\n').next().map_or(0, |l| l.chars().count()) + 1;
+        ReadProblem {
+            message: "file is not UTF-8 text".to_owned(),
+            hint: "save the file as UTF-8",
+            pos: Some(Pos::new(line, column)),
+        }
     })
 }

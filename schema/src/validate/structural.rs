@@ -17,6 +17,8 @@ pub(crate) struct Finding {
     pub path: FieldPath,
     pub message: String,
     pub hint: Option<String>,
+    /// A field the user probably meant (for a misspelt key), whose default must not be judged.
+    pub meant: Option<FieldPath>,
 }
 
 /// Checks `node` against `schema`; `root` holds the `definitions` that `$ref`s point into.
@@ -47,12 +49,14 @@ impl<'a> Walker<'a> {
         message: impl Into<String>,
         hint: Option<String>,
     ) {
-        self.findings.push(Finding {
+        let finding = Finding {
             pos,
             path: path.clone(),
             message: message.into(),
             hint,
-        });
+            meant: None,
+        };
+        self.findings.push(finding);
     }
 
     fn resolve(&self, schema: &'a Map<String, Json>) -> &'a Map<String, Json> {
@@ -82,30 +86,39 @@ impl<'a> Walker<'a> {
         {
             return self.plaintext_secret(node, path, schema);
         }
+        if let Some(Json::Array(all)) = schema.get("allOf") {
+            let before = self.findings.len();
+            for sub in all {
+                self.walk(node, sub, path);
+            }
+            if self.findings.len() > before {
+                return;
+            }
+        }
         if let Some(Json::Array(branches)) = schema.get("anyOf").or_else(|| schema.get("oneOf")) {
             return self.walk_alternatives(node, branches, path);
         }
-        if let Some(types) = schema.get("type") {
-            if !type_matches(types, &node.value) {
-                let hint = matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
-                    .then(|| type_names(types).contains("a string"))
-                    .filter(|b| *b)
-                    .map(|_| "quote the value to make it a string".to_owned());
-                let message = format!(
-                    "expected {}, found {}",
-                    type_names(types),
-                    node.value.type_name()
-                );
-                return self.report(node.pos, path, message, hint);
-            }
+        if let Some(types) = schema.get("type")
+            && !type_matches(types, &node.value)
+        {
+            let hint = matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
+                .then(|| type_names(types).contains("a string"))
+                .filter(|b| *b)
+                .map(|_| "quote the value to make it a string".to_owned());
+            let message = format!(
+                "expected {}, found {}",
+                type_names(types),
+                node.value.type_name()
+            );
+            return self.report(node.pos, path, message, hint);
         }
         if let Some(Json::Array(allowed)) = schema.get("enum") {
             return self.check_enum(node, allowed, path);
         }
-        if let Some(expected) = schema.get("const") {
-            if node.to_json() != *expected {
-                return self.report(node.pos, path, format!("must be {expected}"), None);
-            }
+        if let Some(expected) = schema.get("const")
+            && node.to_json() != *expected
+        {
+            return self.report(node.pos, path, format!("must be {expected}"), None);
         }
         match &node.value {
             Value::Map(_) => self.walk_map(node, schema, path),
@@ -158,14 +171,14 @@ impl<'a> Walker<'a> {
             }
             match schema.get("additionalProperties") {
                 Some(Json::Bool(false)) => {
-                    let hint =
-                        unknown_field_hint(&entry.key, properties.keys().map(String::as_str));
-                    self.report(
-                        entry.key_pos,
-                        &field_path,
-                        format!("unknown field \"{}\"", entry.key),
-                        Some(hint),
-                    );
+                    let known = properties.keys().map(String::as_str);
+                    let meant = closest(&entry.key, known.clone()).map(|m| path.key(m));
+                    let hint = unknown_field_hint(&entry.key, known);
+                    let message = format!("unknown field \"{}\"", entry.key);
+                    self.report(entry.key_pos, &field_path, message, Some(hint));
+                    if let Some(last) = self.findings.last_mut() {
+                        last.meant = meant;
+                    }
                 }
                 Some(extra @ Json::Object(_)) => self.walk(&entry.value, extra, &field_path),
                 _ => {}
@@ -186,7 +199,13 @@ impl<'a> Walker<'a> {
                     .get(name)
                     .and_then(|p| p.get("description"))
                     .and_then(Json::as_str);
-                let hint = described.map(|d| format!("{name}: {}", d.trim_end_matches('.')));
+                let hint = described.map(|d| {
+                    d.lines()
+                        .next()
+                        .unwrap_or(d)
+                        .trim_end_matches('.')
+                        .to_owned()
+                });
                 self.report(node.pos, &path.key(name), message, hint);
             }
         }
@@ -199,15 +218,15 @@ impl<'a> Walker<'a> {
         pos: Pos,
         path: &FieldPath,
     ) {
-        if let Some(min) = schema.get("minItems").and_then(Json::as_u64) {
-            if (items.len() as u64) < min {
-                self.report(pos, path, format!("needs at least {min} item(s)"), None);
-            }
+        if let Some(min) = schema.get("minItems").and_then(Json::as_u64)
+            && (items.len() as u64) < min
+        {
+            self.report(pos, path, format!("needs at least {min} item(s)"), None);
         }
-        if let Some(max) = schema.get("maxItems").and_then(Json::as_u64) {
-            if items.len() as u64 > max {
-                self.report(pos, path, format!("has more than {max} items"), None);
-            }
+        if let Some(max) = schema.get("maxItems").and_then(Json::as_u64)
+            && items.len() as u64 > max
+        {
+            self.report(pos, path, format!("has more than {max} items"), None);
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter().enumerate() {
@@ -280,15 +299,12 @@ impl<'a> Walker<'a> {
         let hint = node
             .as_str()
             .and_then(|s| closest(s, names.iter().map(String::as_str)))
-            .map_or_else(
-                || format!("one of: {}", names.join(", ")),
-                |c| format!("did you mean \"{c}\"?"),
-            );
+            .map(|c| format!("did you mean \"{c}\"?"));
         self.report(
             node.pos,
             path,
             format!("{shown} is not one of: {}", names.join(", ")),
-            Some(hint),
+            hint,
         );
     }
 
@@ -390,11 +406,11 @@ fn unknown_field_hint<'a>(key: &str, allowed: impl Iterator<Item = &'a str> + Cl
         ),
         _ => None,
     };
-    if let Some(suggestion) = closest(key, allowed.clone()) {
-        return format!("did you mean \"{suggestion}\"?");
-    }
     if let Some(known) = known {
         return known.to_owned();
+    }
+    if let Some(suggestion) = closest(key, allowed.clone()) {
+        return format!("did you mean \"{suggestion}\"?");
     }
     let mut names: Vec<&str> = allowed.collect();
     names.sort_unstable();

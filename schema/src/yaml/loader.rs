@@ -8,6 +8,7 @@ use super::node::{Entry, Node, Value};
 use super::scalar::resolve_plain;
 use crate::diagnostic::Pos;
 use crate::limits::Limits;
+use crate::path::FieldPath;
 
 /// Why a file could not be loaded as YAML. Loading stops at the first such error.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -19,6 +20,8 @@ pub struct LoadError {
     pub message: String,
     /// What to do about it.
     pub hint: Option<String>,
+    /// The field being read when the problem was found, when inside a document.
+    pub field: Option<FieldPath>,
 }
 
 impl LoadError {
@@ -27,7 +30,13 @@ impl LoadError {
             pos,
             message: message.into(),
             hint: None,
+            field: None,
         }
+    }
+
+    fn at_field(mut self, field: FieldPath) -> Self {
+        self.field = Some(field);
+        self
     }
 
     fn hint(mut self, hint: &str) -> Self {
@@ -48,17 +57,26 @@ pub fn load_documents(text: &str, limits: &Limits) -> Result<Vec<Node>, LoadErro
         doc: DocumentState::default(),
     };
     for event in Parser::new_from_str(text) {
-        let (event, span) = event.map_err(|e| {
-            let m = e.marker();
-            let pos = Pos::new(m.line(), m.col() + 1);
-            if e.info().contains("recursion limit") {
-                builder.too_deep(pos)
-            } else {
-                LoadError::new(pos, format!("invalid YAML: {}", e.info()))
+        let step = match event {
+            Ok((event, span)) => builder.handle(event, span),
+            Err(e) => {
+                let m = e.marker();
+                let pos = Pos::new(m.line(), m.col() + 1);
+                Err(if e.info().contains("recursion limit") {
+                    builder.too_deep(pos)
+                } else {
+                    LoadError::new(pos, format!("invalid YAML: {}", e.info()))
+                })
             }
-        })?;
-        if builder.handle(event, span)? {
-            break;
+        };
+        match step {
+            Ok(true) => break,
+            Ok(false) => {}
+            Err(mut error) => {
+                let field = error.field.take().unwrap_or_else(|| builder.current_path());
+                error.field = (!field.is_root()).then_some(field);
+                return Err(error);
+            }
         }
     }
     Ok(builder.documents)
@@ -241,6 +259,20 @@ impl Builder<'_> {
         Ok(false)
     }
 
+    /// The path of the node being read: the keys and indices of the open collections, and the
+    /// pending key of the innermost mapping.
+    fn current_path(&self) -> FieldPath {
+        let mut path = FieldPath::root();
+        for frame in &self.doc.stack {
+            path = match frame {
+                Frame::Seq { items, .. } => path.index(items.len()),
+                Frame::Map { key: Some(key), .. } => path.key(&key.text),
+                Frame::Map { key: None, .. } => path,
+            };
+        }
+        path
+    }
+
     fn expecting_key(&self) -> bool {
         matches!(self.doc.stack.last(), Some(Frame::Map { key: None, .. }))
     }
@@ -276,6 +308,7 @@ impl Builder<'_> {
 
     /// Records anchors, then attaches a finished node to its parent or makes it the root.
     fn complete(&mut self, node: Node, anchor: usize) -> Result<(), LoadError> {
+        let path = self.current_path();
         if anchor != 0 {
             let (size, depth) = node.size_and_depth();
             self.doc.anchors.insert(
@@ -309,7 +342,8 @@ impl Builder<'_> {
                             key.text, first.key_pos.line
                         ),
                     )
-                    .hint("each key may appear once per mapping; remove one of them"));
+                    .hint("each key may appear once per mapping; remove one of them")
+                    .at_field(path));
                 } else {
                     entries.push(Entry {
                         key: key.text,

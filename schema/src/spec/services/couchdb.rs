@@ -75,14 +75,15 @@ impl ServiceSpec for CouchDbSpec {
                 "use 1, or 3 or more: documents are kept in 3 copies",
             );
         }
-        if let Some(cors) = &self.cors {
-            if cors.credentials && cors.origins.iter().any(|o| o == "*") {
-                out.add_hint(
-                    "spec.cors.origins",
-                    "credentials cannot be allowed for every origin (\"*\")",
-                    "list the origins explicitly",
-                );
-            }
+        if let Some(cors) = &self.cors
+            && cors.credentials
+            && cors.origins.iter().any(|o| o == "*")
+        {
+            out.add_hint(
+                "spec.cors.origins",
+                "credentials cannot be allowed for every origin (\"*\")",
+                "list the origins explicitly",
+            );
         }
     }
 }

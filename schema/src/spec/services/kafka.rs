@@ -90,14 +90,14 @@ impl ServiceSpec for KafkaSpec {
                 "lower it or add brokers",
             );
         }
-        if let Some(min) = self.min_insync_replicas {
-            if min == 0 || min > factor {
-                out.add_hint(
-                    "spec.minInsyncReplicas",
-                    format!("must be between 1 and the replication factor ({factor})"),
-                    "with more in-sync replicas than copies, every write fails",
-                );
-            }
+        if let Some(min) = self.min_insync_replicas
+            && (min == 0 || min > factor)
+        {
+            out.add_hint(
+                "spec.minInsyncReplicas",
+                format!("must be between 1 and the replication factor ({factor})"),
+                "with more in-sync replicas than copies, every write fails",
+            );
         }
         if self.num_partitions == Some(0) {
             out.add("spec.numPartitions", "must be at least 1");

@@ -49,14 +49,14 @@ impl ServiceSpec for KibanaSpec {
     }
 
     fn check(&self, _ctx: &Context<'_>, out: &mut Problems) {
-        if let Some(path) = &self.proxy_base_path {
-            if !path.starts_with('/') || path.ends_with('/') {
-                out.add_hint(
-                    "spec.proxyBasePath",
-                    "must start with / and not end with /",
-                    "e.g. /kibana",
-                );
-            }
+        if let Some(path) = &self.proxy_base_path
+            && (!path.starts_with('/') || path.ends_with('/'))
+        {
+            out.add_hint(
+                "spec.proxyBasePath",
+                "must start with / and not end with /",
+                "e.g. /kibana",
+            );
         }
     }
 }

@@ -90,13 +90,13 @@ impl ServiceSpec for LogstashSpec {
         if self.workers == Some(0) {
             out.add("spec.workers", "must be at least 1");
         }
-        if let (Some(output), Some(workers)) = (self.output_workers, self.workers) {
-            if output > workers {
-                out.add(
-                    "spec.outputWorkers",
-                    format!("{output} is more than spec.workers ({workers})"),
-                );
-            }
+        if let (Some(output), Some(workers)) = (self.output_workers, self.workers)
+            && output > workers
+        {
+            out.add(
+                "spec.outputWorkers",
+                format!("{output} is more than spec.workers ({workers})"),
+            );
         }
         if self.batch_size == 0 {
             out.add("spec.batchSize", "must be at least 1");

@@ -122,17 +122,16 @@ impl ServiceSpec for RedisSpec {
                 "cluster members announce their IPs to each other; remove staticIp: false",
             );
         }
-        if let Some(name) = &self.config_command_name {
-            if name.is_empty()
+        if let Some(name) = &self.config_command_name
+            && (name.is_empty()
                 || !name
                     .chars()
-                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-')
-            {
-                out.add(
-                    "spec.configCommandName",
-                    "must be a non-empty word of letters, digits, _ and -",
-                );
-            }
+                    .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-'))
+        {
+            out.add(
+                "spec.configCommandName",
+                "must be a non-empty word of letters, digits, _ and -",
+            );
         }
     }
 }

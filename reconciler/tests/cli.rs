@@ -1,0 +1,109 @@
+//! The `firecamp` binary end to end: exit codes, schema output, JSON output.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn firecamp(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_firecamp"))
+        .args(args)
+        .current_dir(repo())
+        .output()
+        .expect("firecamp runs")
+}
+
+fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn stdout(output: &Output) -> String {
+    String::from_utf8_lossy(&output.stdout).into_owned()
+}
+
+#[test]
+fn validate_examples_exits_zero_and_says_so() {
+    let output = firecamp(&["validate", "examples/"]);
+    assert_eq!(output.status.code(), Some(0), "{}", stdout(&output));
+    insta::assert_snapshot!(stdout(&output), @"examples/: valid: 1 Cluster and 17 services in 13 files");
+}
+
+#[test]
+fn validate_an_unreadable_path_exits_two_with_the_path() {
+    let output = firecamp(&["validate", "no/such/specs"]);
+    assert_eq!(output.status.code(), Some(2));
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        stderr.starts_with("error: cannot read no/such/specs: "),
+        "{stderr}"
+    );
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    assert_eq!(firecamp(&["validate"]).status.code(), Some(2));
+    assert_eq!(firecamp(&["frobnicate"]).status.code(), Some(2));
+}
+
+#[test]
+fn validate_json_lists_diagnostics_rejected_documents_and_never_secrets() {
+    let output = firecamp(&[
+        "validate",
+        "--format",
+        "json",
+        "tests/invalid/plaintext-password.yaml",
+    ]);
+    assert_eq!(output.status.code(), Some(1));
+    let text = stdout(&output);
+    assert!(!text.contains("do-not-print"));
+    let report: serde_json::Value = serde_json::from_str(&text).expect("JSON report");
+    assert_eq!(report["formatVersion"], 1);
+    assert_eq!(report["valid"], false);
+    let diagnostic = &report["diagnostics"][0];
+    assert_eq!(diagnostic["field"], "spec.adminPassword");
+    assert_eq!(diagnostic["pos"]["line"], 10);
+    assert_eq!(report["rejected"][0]["name"], "pg");
+}
+
+#[test]
+fn schema_prints_one_schema_covering_every_kind() {
+    let output = firecamp(&["schema"]);
+    assert_eq!(output.status.code(), Some(0));
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON schema");
+    let kinds = schema["properties"]["kind"]["enum"]
+        .as_array()
+        .expect("kinds")
+        .len();
+    assert_eq!(kinds, 15);
+    assert_eq!(schema["$schema"], "http://json-schema.org/draft-07/schema#");
+}
+
+#[test]
+fn schema_for_one_kind_and_a_misspelt_kind() {
+    let output = firecamp(&["schema", "--kind", "Cassandra"]);
+    let schema: serde_json::Value = serde_json::from_str(&stdout(&output)).expect("JSON schema");
+    assert!(schema["definitions"].get("CassandraSpec").is_some());
+    assert!(schema["definitions"].get("RedisSpec").is_none());
+    let output = firecamp(&["schema", "--kind", "cassandra"]);
+    assert_eq!(output.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&output.stderr).contains("did you mean Cassandra?"));
+}
+
+#[test]
+fn schema_out_writes_the_committed_files() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let out = dir.path().to_str().expect("utf-8 path");
+    assert_eq!(firecamp(&["schema", "--out", out]).status.code(), Some(0));
+    let mut written: Vec<_> = std::fs::read_dir(dir.path())
+        .expect("dir")
+        .map(|e| e.expect("entry").path())
+        .collect();
+    written.sort();
+    assert_eq!(written.len(), 16);
+    for path in written {
+        let committed = repo()
+            .join("schema/json")
+            .join(path.file_name().expect("name"));
+        let same =
+            std::fs::read(&path).expect("written") == std::fs::read(&committed).unwrap_or_default();
+        assert!(same, "{} differs from the committed schema", path.display());
+    }
+}
