@@ -7,7 +7,7 @@ use schemars::{Schema, SchemaGenerator};
 use serde::Serialize;
 
 use super::common::{StorageSpec, WorkloadSpec};
-use super::service::{Context, Reference, RoleGroup, ServiceSpec};
+use super::service::{CommonFields, Context, Reference, RoleGroup, ServiceSpec};
 use super::services::{
     cassandra::CassandraSpec, consul::ConsulSpec, couchdb::CouchDbSpec,
     elasticsearch::ElasticSearchSpec, kafka::KafkaSpec, kafka_manager::KafkaManagerSpec,

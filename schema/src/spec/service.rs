@@ -66,11 +66,8 @@ pub struct Context<'a> {
     pub services: &'a BTreeMap<String, super::ServiceDocument>,
 }
 
-/// Behaviour of one catalog kind's spec.
-pub trait ServiceSpec {
-    /// The kind.
-    const KIND: ServiceKind;
-
+/// Access to the fields every spec flattens in.
+pub trait CommonFields {
     /// Fields every service has.
     fn workload(&self) -> &WorkloadSpec;
 
@@ -78,6 +75,36 @@ pub trait ServiceSpec {
     fn storage(&self) -> Option<&StorageSpec> {
         None
     }
+}
+
+/// Implements [`CommonFields`] for a spec with a `workload` field (and, with `stateful`, a
+/// `storage` field).
+macro_rules! common_fields {
+    ($spec:ty) => {
+        impl $crate::spec::service::CommonFields for $spec {
+            fn workload(&self) -> &$crate::spec::common::WorkloadSpec {
+                &self.workload
+            }
+        }
+    };
+    ($spec:ty, stateful) => {
+        impl $crate::spec::service::CommonFields for $spec {
+            fn workload(&self) -> &$crate::spec::common::WorkloadSpec {
+                &self.workload
+            }
+
+            fn storage(&self) -> Option<&$crate::spec::common::StorageSpec> {
+                Some(&self.storage)
+            }
+        }
+    };
+}
+pub(crate) use common_fields;
+
+/// Behaviour of one catalog kind's spec.
+pub trait ServiceSpec: CommonFields {
+    /// The kind.
+    const KIND: ServiceKind;
 
     /// Members when `replicas` is not set.
     fn default_replicas(&self) -> u32 {

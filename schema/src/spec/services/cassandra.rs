@@ -9,7 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::{JmxSpec, SecretRef};
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `Cassandra` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -55,16 +55,10 @@ pub struct AuditLogSpec {
     pub included_users: Vec<String>,
 }
 
+common_fields!(CassandraSpec, stateful);
+
 impl ServiceSpec for CassandraSpec {
     const KIND: ServiceKind = ServiceKind::Cassandra;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn requires_journal(&self) -> bool {
         true

@@ -8,7 +8,7 @@ use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::rules::check_odd;
 use crate::spec::secret::{SecretRef, TlsSecretRef};
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `Consul` document. Members get static IPs unless `staticIp: false`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -35,16 +35,10 @@ pub struct ConsulSpec {
     pub https_port: u16,
 }
 
+common_fields!(ConsulSpec, stateful);
+
 impl ServiceSpec for ConsulSpec {
     const KIND: ServiceKind = ServiceKind::Consul;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn static_ip_default(&self) -> bool {
         true

@@ -7,7 +7,7 @@ use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::secret::{SecretRef, TlsSecretRef};
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `CouchDB` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -52,16 +52,10 @@ pub struct CorsSpec {
     pub methods: Vec<String>,
 }
 
+common_fields!(CouchDbSpec, stateful);
+
 impl ServiceSpec for CouchDbSpec {
     const KIND: ServiceKind = ServiceKind::CouchDb;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
         vec![RoleGroup::new("node", replicas)]

@@ -8,7 +8,7 @@ use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, check_odd, gib};
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of an `ElasticSearch` document. `replicas` is the number of data nodes.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -49,16 +49,10 @@ impl ElasticSearchSpec {
     }
 }
 
+common_fields!(ElasticSearchSpec, stateful);
+
 impl ServiceSpec for ElasticSearchSpec {
     const KIND: ServiceKind = ServiceKind::ElasticSearch;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
         let masters = self.masters_for(replicas);

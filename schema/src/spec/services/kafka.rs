@@ -9,7 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::JmxSpec;
-use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `Kafka` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -51,16 +51,10 @@ impl KafkaSpec {
     }
 }
 
+common_fields!(KafkaSpec, stateful);
+
 impl ServiceSpec for KafkaSpec {
     const KIND: ServiceKind = ServiceKind::Kafka;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn references(&self) -> Vec<Reference> {
         vec![Reference::new(

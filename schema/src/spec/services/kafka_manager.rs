@@ -9,7 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::SecretRef;
-use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `KafkaManager` document (stateless, always one member).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -30,12 +30,10 @@ pub struct KafkaManagerSpec {
     pub password: SecretRef,
 }
 
+common_fields!(KafkaManagerSpec);
+
 impl ServiceSpec for KafkaManagerSpec {
     const KIND: ServiceKind = ServiceKind::KafkaManager;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
 
     fn default_replicas(&self) -> u32 {
         1

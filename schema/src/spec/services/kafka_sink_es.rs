@@ -8,7 +8,7 @@ use crate::spec::common::WorkloadSpec;
 use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, check_odd, gib};
-use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `KafkaSinkES` document (stateless: no volumes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -38,12 +38,10 @@ pub struct KafkaSinkEsSpec {
     pub batch_size: u32,
 }
 
+common_fields!(KafkaSinkEsSpec);
+
 impl ServiceSpec for KafkaSinkEsSpec {
     const KIND: ServiceKind = ServiceKind::KafkaSinkEs;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
 
     fn references(&self) -> Vec<Reference> {
         vec![

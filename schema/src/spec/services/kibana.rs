@@ -7,7 +7,7 @@ use crate::problem::Problems;
 use crate::spec::common::WorkloadSpec;
 use crate::spec::kind::ServiceKind;
 use crate::spec::secret::TlsSecretRef;
-use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `Kibana` document (stateless: Kibana keeps its state in Elasticsearch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -25,12 +25,10 @@ pub struct KibanaSpec {
     pub tls: Option<TlsSecretRef>,
 }
 
+common_fields!(KibanaSpec);
+
 impl ServiceSpec for KibanaSpec {
     const KIND: ServiceKind = ServiceKind::Kibana;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
 
     fn default_replicas(&self) -> u32 {
         1

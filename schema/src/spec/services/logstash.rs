@@ -8,7 +8,7 @@ use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `Logstash` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -57,16 +57,10 @@ pub enum QueueType {
 
 const MAX_PIPELINE_BYTES: usize = 256 * 1024;
 
+common_fields!(LogstashSpec, stateful);
+
 impl ServiceSpec for LogstashSpec {
     const KIND: ServiceKind = ServiceKind::Logstash;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn default_replicas(&self) -> u32 {
         1

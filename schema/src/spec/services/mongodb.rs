@@ -8,7 +8,7 @@ use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::rules::check_odd;
 use crate::spec::secret::SecretRef;
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `MongoDB` document. `replicas` is the number of members of each replica set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -48,16 +48,10 @@ impl MongoDbSpec {
     }
 }
 
+common_fields!(MongoDbSpec, stateful);
+
 impl ServiceSpec for MongoDbSpec {
     const KIND: ServiceKind = ServiceKind::MongoDb;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn requires_journal(&self) -> bool {
         true

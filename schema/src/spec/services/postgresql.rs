@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::secret::SecretRef;
-use crate::spec::service::{RoleGroup, ServiceSpec};
+use crate::spec::service::{RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `PostgreSQL` document. Member 0 is the primary, in the first zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -28,16 +28,10 @@ pub struct PostgreSqlSpec {
     pub replication_password: SecretRef,
 }
 
+common_fields!(PostgreSqlSpec, stateful);
+
 impl ServiceSpec for PostgreSqlSpec {
     const KIND: ServiceKind = ServiceKind::PostgreSql;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn requires_journal(&self) -> bool {
         true

@@ -9,7 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::SecretRef;
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `Redis` document. `replicas` is the number of members of each shard; member 0 of a
 /// shard is its master. Members get static IPs unless `staticIp: false` (single shard only).
@@ -76,16 +76,10 @@ impl RedisSpec {
     }
 }
 
+common_fields!(RedisSpec, stateful);
+
 impl ServiceSpec for RedisSpec {
     const KIND: ServiceKind = ServiceKind::Redis;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn static_ip_default(&self) -> bool {
         true

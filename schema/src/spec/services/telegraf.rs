@@ -6,7 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::WorkloadSpec;
 use crate::spec::kind::ServiceKind;
-use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `Telegraf` document (stateless, always one member, no ports).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -44,12 +44,10 @@ pub const MONITORABLE: &[ServiceKind] = &[
 
 const MAX_METRICS_BYTES: usize = 16 * 1024;
 
+common_fields!(TelegrafSpec);
+
 impl ServiceSpec for TelegrafSpec {
     const KIND: ServiceKind = ServiceKind::Telegraf;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
 
     fn default_replicas(&self) -> u32 {
         1

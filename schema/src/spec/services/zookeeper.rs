@@ -9,7 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, check_odd, gib};
 use crate::spec::secret::JmxSpec;
-use crate::spec::service::{Context, RoleGroup, ServiceSpec};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 
 /// `spec` of a `ZooKeeper` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -31,16 +31,10 @@ pub struct ZooKeeperSpec {
 
 const MAX_SERVERS: u32 = 255;
 
+common_fields!(ZooKeeperSpec, stateful);
+
 impl ServiceSpec for ZooKeeperSpec {
     const KIND: ServiceKind = ServiceKind::ZooKeeper;
-
-    fn workload(&self) -> &WorkloadSpec {
-        &self.workload
-    }
-
-    fn storage(&self) -> Option<&StorageSpec> {
-        Some(&self.storage)
-    }
 
     fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
         vec![RoleGroup::new("server", replicas)]
