@@ -15,6 +15,7 @@ pub mod path;
 pub mod problem;
 pub mod spec;
 pub mod suggest;
+pub mod topology;
 pub mod validate;
 pub mod yaml;
 

@@ -38,6 +38,8 @@ pub struct RoleGroup {
     pub role: String,
     /// Number of members with this role.
     pub members: u32,
+    /// Zone of member 0: member `i` runs in `zones[(zone_offset + i) mod n]`.
+    pub zone_offset: u32,
 }
 
 impl RoleGroup {
@@ -47,7 +49,15 @@ impl RoleGroup {
         Self {
             role: role.into(),
             members,
+            zone_offset: 0,
         }
+    }
+
+    /// This group with member 0 in zone `offset` (mod the number of zones).
+    #[must_use]
+    pub fn zone_offset(mut self, offset: u32) -> Self {
+        self.zone_offset = offset;
+        self
     }
 }
 

@@ -6,6 +6,7 @@ use crate::problem::Problems;
 use crate::spec::service::Context;
 use crate::spec::{ClusterSpec, Metadata, Service};
 use crate::suggest::same_when_normalized;
+use crate::topology::{self, MAX_MEMBER_NAME, MAX_STATEFULSET_NAME};
 
 /// Labels firecamp sets itself; specs may not set them.
 const RESERVED_LABEL_PREFIXES: [&str; 2] = ["app.kubernetes.io/", "firecamp.io/"];
@@ -20,7 +21,7 @@ pub(crate) fn check_service(
     ctx: &Context<'_>,
     out: &mut Problems,
 ) {
-    check_name(metadata, service, ctx.domain, out);
+    check_name(metadata, service, ctx, out);
     check_labels(metadata, out);
     let workload = service.workload();
     if let (Some(fixed), Some(given)) = (service.fixed_replicas(), workload.replicas) {
@@ -74,37 +75,55 @@ pub(crate) fn check_service(
     }
 }
 
-fn check_name(metadata: &Metadata, service: &Service, domain: Option<&str>, out: &mut Problems) {
+fn check_name(metadata: &Metadata, service: &Service, ctx: &Context<'_>, out: &mut Problems) {
     let name = &metadata.name;
     if let Some(problem) = label_problem(name) {
         return out.add("metadata.name", problem);
     }
-    let replicas = service.replicas();
-    let longest = service
-        .roles(replicas)
-        .into_iter()
-        .filter(|r| r.members > 0)
-        .map(|r| format!("{name}-{}-{}", r.role, r.members - 1))
-        .max_by_key(String::len);
-    let Some(longest) = longest else { return };
-    if longest.len() > MAX_LABEL {
-        let room = MAX_LABEL - (longest.len() - name.len());
+    // Without a Cluster, judge names as if zones had one-letter suffixes (the common case).
+    let (region, cluster_zones) = ctx
+        .cluster
+        .map_or(("", vec!["a"]), |c| (c.region.as_str(), c.zone_names()));
+    let zones: Vec<&str> = service
+        .workload()
+        .zones
+        .as_ref()
+        .map_or(cluster_zones, |z| z.iter().map(String::as_str).collect());
+    let members = topology::members(name, service, region, &zones);
+    let too_long = |limit: usize, longest: &str, what: &str, out: &mut Problems| {
+        let room = limit.saturating_sub(longest.len() - name.len());
         out.add_hint(
             "metadata.name",
             format!(
-                "member name \"{longest}\" would be {} characters, more than {MAX_LABEL}",
+                "{what} \"{longest}\" would be {} characters, more than {limit}",
                 longest.len()
             ),
             format!("shorten the service name to {room} characters or fewer"),
         );
-    } else if let Some(domain) = domain {
-        let dns_name_len = longest.len() + 1 + domain.len();
-        if dns_name_len > 253 {
-            out.add(
-                "metadata.name",
-                format!("member DNS names would be {dns_name_len} characters, more than 253"),
-            );
-        }
+    };
+    if let Some(sts) = members
+        .iter()
+        .map(|m| &m.statefulset)
+        .max_by_key(|s| s.len())
+        .filter(|s| s.len() > MAX_STATEFULSET_NAME)
+    {
+        return too_long(MAX_STATEFULSET_NAME, sts, "StatefulSet name", out);
+    }
+    if let Some(member) = members
+        .iter()
+        .map(|m| &m.name)
+        .max_by_key(|n| n.len())
+        .filter(|n| n.len() > MAX_MEMBER_NAME)
+    {
+        return too_long(MAX_MEMBER_NAME, member, "member name", out);
+    }
+    let longest = members.iter().map(|m| m.name.len()).max().unwrap_or(0);
+    if let Some(domain) = ctx.domain.filter(|d| longest + 1 + d.len() > 253) {
+        let length = longest + 1 + domain.len();
+        out.add(
+            "metadata.name",
+            format!("member DNS names would be {length} characters, more than 253"),
+        );
     }
 }
 

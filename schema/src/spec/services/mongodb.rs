@@ -62,7 +62,9 @@ impl ServiceSpec for MongoDbSpec {
             return vec![RoleGroup::new("replica", replicas)];
         }
         let mut roles = vec![RoleGroup::new("config", self.config_servers)];
-        roles.extend((0..self.shards).map(|s| RoleGroup::new(format!("shard{s}"), replicas)));
+        roles.extend(
+            (0..self.shards).map(|s| RoleGroup::new(format!("shard{s}"), replicas).zone_offset(s)),
+        );
         roles
     }
 

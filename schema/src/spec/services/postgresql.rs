@@ -40,7 +40,7 @@ impl ServiceSpec for PostgreSqlSpec {
     fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
         let mut roles = vec![RoleGroup::new("primary", 1)];
         if replicas > 1 {
-            roles.push(RoleGroup::new("standby", replicas - 1));
+            roles.push(RoleGroup::new("standby", replicas - 1).zone_offset(1));
         }
         roles
     }

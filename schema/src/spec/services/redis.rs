@@ -87,7 +87,7 @@ impl ServiceSpec for RedisSpec {
 
     fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
         (0..self.shards)
-            .map(|s| RoleGroup::new(format!("shard{s}"), replicas))
+            .map(|s| RoleGroup::new(format!("shard{s}"), replicas).zone_offset(s))
             .collect()
     }
 
