@@ -18,6 +18,7 @@ pub const MAX_MEMBER_NAME: usize = 63;
 
 /// One member of a service.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+#[serde(rename_all = "camelCase")]
 pub struct Member {
     /// The member's name, which is its pod's name.
     pub name: String,

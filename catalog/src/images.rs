@@ -1,0 +1,31 @@
+//! The images the catalog runs, pinned by version. A spec's `image` overrides the main one.
+
+use firecamp_schema::spec::ServiceKind;
+
+/// The pinned main image of a kind.
+#[must_use]
+pub const fn default_image(kind: ServiceKind) -> &'static str {
+    match kind {
+        ServiceKind::MongoDb => "mongo:7.0.14",
+        ServiceKind::PostgreSql => "postgres:16.4",
+        ServiceKind::Cassandra => "cassandra:4.1.7",
+        ServiceKind::ZooKeeper => "zookeeper:3.9.3",
+        ServiceKind::Kafka => "apache/kafka:3.9.0",
+        ServiceKind::KafkaSinkEs => "confluentinc/cp-kafka-connect:7.7.1",
+        ServiceKind::KafkaManager => "ghcr.io/kafbat/kafka-ui:v1.0.0",
+        ServiceKind::Redis => "redis:7.4.1",
+        ServiceKind::CouchDb => "couchdb:3.4.2",
+        ServiceKind::Consul => "hashicorp/consul:1.20.1",
+        ServiceKind::ElasticSearch => "docker.elastic.co/elasticsearch/elasticsearch:8.15.3",
+        ServiceKind::Kibana => "docker.elastic.co/kibana/kibana:8.15.3",
+        ServiceKind::Logstash => "docker.elastic.co/logstash/logstash:8.15.3",
+        ServiceKind::Telegraf => "telegraf:1.32.2",
+    }
+}
+
+/// Small image with `ip` and a shell, for the static-IP containers.
+pub const NETWORK_TOOLS: &str = "busybox:1.37.0";
+
+/// Fluentd with the CloudWatch Logs output plugin.
+pub const FLUENTD_CLOUDWATCH: &str =
+    "fluent/fluentd-kubernetes-daemonset:v1.17.1-debian-cloudwatch-1.2";

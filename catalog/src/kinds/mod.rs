@@ -1,0 +1,60 @@
+//! One module per catalog kind: its config files, container and init tasks.
+
+mod cassandra;
+mod kafka;
+mod postgresql;
+mod redis;
+mod zookeeper;
+
+use firecamp_schema::spec::Service;
+use firecamp_schema::spec::quantity::Quantity;
+use firecamp_schema::spec::secret::JmxSpec;
+
+use crate::blueprint::{Blueprint, PortPlan, RUNTIME_DIR, env, secret_env};
+use crate::context::ServiceContext;
+use crate::error::RenderError;
+
+/// The blueprint of the service in `ctx`.
+///
+/// # Errors
+/// A missing reference, or a kind this catalog does not render yet.
+pub(crate) fn blueprint(ctx: &ServiceContext<'_>) -> Result<Blueprint, RenderError> {
+    match ctx.body() {
+        Service::ZooKeeper(spec) => Ok(zookeeper::blueprint(ctx, spec)),
+        Service::Kafka(spec) => kafka::blueprint(ctx, spec),
+        Service::Redis(spec) => Ok(redis::blueprint(ctx, spec)),
+        Service::PostgreSql(spec) => Ok(postgresql::blueprint(ctx, spec)),
+        Service::Cassandra(spec) => Ok(cassandra::blueprint(ctx, spec)),
+        other => Err(RenderError::Unsupported { kind: other.kind() }),
+    }
+}
+
+/// A size in whole MiB (validation guarantees it parses).
+pub(crate) fn mebibytes(size: &Quantity) -> i128 {
+    size.units().map_or(0, |bytes| bytes >> 20)
+}
+
+/// `-Xms<n>m -Xmx<n>m` for a JVM heap.
+pub(crate) fn jvm_heap(size: &Quantity) -> String {
+    let mib = mebibytes(size);
+    format!("-Xms{mib}m -Xmx{mib}m")
+}
+
+/// JMX with authentication on `port`: adds the port and the credentials' environment to `bp` and
+/// returns the JVM flags and the start-script lines that write the password and access files.
+pub(crate) fn jmx(bp: &mut Blueprint, jmx: &JmxSpec, port: u16) -> (String, String) {
+    bp.ports.push(PortPlan::internal("jmx", port));
+    bp.env.push(env("JMX_USER", jmx.user.clone()));
+    bp.env.push(secret_env("JMX_PASSWORD", &jmx.password));
+    let flags = format!(
+        "-Dcom.sun.management.jmxremote.port={port} -Dcom.sun.management.jmxremote.rmi.port={port} \
+         -Dcom.sun.management.jmxremote.ssl=false -Dcom.sun.management.jmxremote.authenticate=true \
+         -Dcom.sun.management.jmxremote.password.file={RUNTIME_DIR}/jmxremote.password \
+         -Dcom.sun.management.jmxremote.access.file={RUNTIME_DIR}/jmxremote.access"
+    );
+    let script = format!(
+        "(umask 077\n printf '%s %s\\n' \"$JMX_USER\" \"$JMX_PASSWORD\" > {RUNTIME_DIR}/jmxremote.password\n \
+         printf '%s readonly\\n' \"$JMX_USER\" > {RUNTIME_DIR}/jmxremote.access)\n"
+    );
+    (flags, script)
+}

@@ -1,0 +1,121 @@
+//! Shared by the catalog's integration tests: the example spec set, and the OpenAPI validator.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of this module"
+)]
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use firecamp_catalog::{
+    DesiredService, Inputs, KubeObject, RenderError, render_platform, render_service,
+};
+use firecamp_schema::spec::{ClusterDocument, ServiceDocument};
+use firecamp_schema::{Limits, validate_path};
+
+/// The repository root.
+pub fn repo() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The validated example spec set.
+pub struct SpecSet {
+    pub cluster: ClusterDocument,
+    pub services: BTreeMap<String, ServiceDocument>,
+}
+
+impl SpecSet {
+    /// Loads a spec folder that must be valid.
+    pub fn load(path: &Path) -> Self {
+        let validation = validate_path(path, &Limits::default()).expect("readable specs");
+        assert!(validation.is_valid(), "{:#?}", validation.diagnostics);
+        let services = validation
+            .services
+            .into_iter()
+            .map(|s| (s.name().to_owned(), s))
+            .collect();
+        Self {
+            cluster: validation.cluster.expect("a Cluster"),
+            services,
+        }
+    }
+
+    /// The bundled examples.
+    pub fn examples() -> Self {
+        Self::load(&repo().join("examples"))
+    }
+
+    /// The render inputs.
+    pub fn inputs(&self) -> Inputs<'_> {
+        Inputs {
+            cluster: &self.cluster,
+            services: &self.services,
+        }
+    }
+
+    /// Renders every service.
+    pub fn render(&self) -> BTreeMap<String, Result<DesiredService, RenderError>> {
+        self.services
+            .values()
+            .map(|s| (s.name().to_owned(), render_service(self.inputs(), s)))
+            .collect()
+    }
+
+    /// Every object: platform objects, then each rendered service's.
+    pub fn all_objects(&self) -> Vec<KubeObject> {
+        let mut objects = render_platform(self.inputs());
+        for desired in self.render().into_values().flatten() {
+            objects.extend(desired.objects);
+        }
+        objects
+    }
+}
+
+/// Validates `objects` against the OpenAPI schema of Kubernetes 1.35 with `kubernetes-validate
+/// --strict` (unknown fields rejected). Returns whether all passed, and the tool's report.
+pub fn kubernetes_validate(objects: &[KubeObject]) -> (bool, String) {
+    let values: Vec<serde_json::Value> = objects
+        .iter()
+        .map(|o| serde_json::to_value(o).expect("serializable"))
+        .collect();
+    kubernetes_validate_json(&values)
+}
+
+/// As [`kubernetes_validate`], for raw JSON manifests. The tool is installed in the repository's
+/// virtualenv by scripts/test.sh (or named by `FIRECAMP_KUBERNETES_VALIDATE`); a missing tool
+/// fails the test.
+pub fn kubernetes_validate_json(manifests: &[serde_json::Value]) -> (bool, String) {
+    let tool = std::env::var_os("FIRECAMP_KUBERNETES_VALIDATE").map_or_else(
+        || repo().join(".venv/bin/kubernetes-validate"),
+        PathBuf::from,
+    );
+    assert!(
+        tool.exists(),
+        "{} is missing: run `bash scripts/test.sh` once to install the test tools",
+        tool.display()
+    );
+    let dir = tempfile::tempdir().expect("temp dir");
+    let mut files = Vec::new();
+    for (i, manifest) in manifests.iter().enumerate() {
+        let path = dir.path().join(format!("{i:03}.yaml"));
+        std::fs::write(
+            &path,
+            serde_json::to_string_pretty(manifest).expect("serializable"),
+        )
+        .expect("write");
+        files.push(path);
+    }
+    let output = Command::new(&tool)
+        .args(["--strict", "-k", "1.35.0"])
+        .args(&files)
+        .output()
+        .expect("kubernetes-validate runs");
+    let report = format!(
+        "{}{}",
+        String::from_utf8_lossy(&output.stdout),
+        String::from_utf8_lossy(&output.stderr)
+    );
+    (output.status.success(), report)
+}
