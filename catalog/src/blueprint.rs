@@ -5,7 +5,7 @@ use std::collections::BTreeMap;
 
 use k8s_openapi::api::core::v1::{EnvVar, EnvVarSource, Probe, SecretKeySelector};
 
-use firecamp_schema::spec::secret::SecretRef;
+use firecamp_schema::spec::secret::{SecretRef, TlsSecretRef};
 
 /// Where the service's ConfigMap is mounted in every container.
 pub const CONFIG_DIR: &str = "/etc/firecamp";
@@ -75,6 +75,8 @@ pub struct JobPlan {
     pub script: String,
     /// Environment.
     pub env: Vec<EnvVar>,
+    /// Mount the service's Secret files (see [`Blueprint::secret_files`]).
+    pub secrets: bool,
 }
 
 /// The kind-specific part of a service.
@@ -100,6 +102,10 @@ pub struct Blueprint {
     pub user: Option<i64>,
     /// Init tasks.
     pub jobs: Vec<JobPlan>,
+    /// Run on the pod network instead of the host's, with no DNS record: for kinds nothing
+    /// connects to (Telegraf). Members use the host network by default, so their DNS records can
+    /// point at their node (or static IP) and clients outside Kubernetes reach them.
+    pub pod_network: bool,
     /// Service-level files also mounted at a fixed path: (file, path).
     pub file_mounts: Vec<(String, String)>,
 }
@@ -144,6 +150,22 @@ pub fn secret_env(name: &str, secret: &SecretRef) -> EnvVar {
             ..EnvVarSource::default()
         }),
     }
+}
+
+/// The files of a TLS Secret (`tls.crt`, `tls.key`) mounted as `<prefix>.crt` and `<prefix>.key`.
+#[must_use]
+pub fn tls_files(tls: &TlsSecretRef, prefix: &str) -> Vec<SecretFile> {
+    ["crt", "key"]
+        .into_iter()
+        .map(|ext| SecretFile {
+            secret: SecretRef {
+                secret_name: tls.secret_name.clone(),
+                key: format!("tls.{ext}"),
+            },
+            file: format!("{prefix}.{ext}"),
+            mode: 0o400,
+        })
+        .collect()
 }
 
 /// `sh /etc/firecamp/start.sh`: the command of kinds that start through a script.

@@ -153,7 +153,6 @@ impl<'a> ServiceContext<'a> {
         let missing = || RenderError::MissingReference {
             service: self.name().to_owned(),
             reference: name.to_owned(),
-            kind,
         };
         let other = self.inputs.services.get(name).ok_or_else(missing)?;
         if other.body.kind() != kind {

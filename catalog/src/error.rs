@@ -1,27 +1,17 @@
-//! Why a service cannot be rendered. Validation rules out all of these for a valid spec set; the
-//! catalog still checks, because it may be called on any input.
-
-use firecamp_schema::spec::ServiceKind;
+//! Why a service cannot be rendered. Validation rules these out for a valid spec set; the catalog
+//! still checks, because it may be called on any input.
 
 /// A render failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
-    /// A referenced service is missing or of the wrong kind.
+    /// A referenced service is missing or not of the kind the reference needs.
     #[error(
-        "service {service} references {kind} service \"{reference}\", which is not in the spec set"
+        "service {service} references \"{reference}\", which is not a service of the kind it needs"
     )]
     MissingReference {
         /// The referring service.
         service: String,
         /// The name it references.
         reference: String,
-        /// The kind it needs.
-        kind: ServiceKind,
-    },
-    /// The kind is not rendered by this version of the catalog.
-    #[error("the catalog cannot render {kind} services yet")]
-    Unsupported {
-        /// The kind.
-        kind: ServiceKind,
     },
 }

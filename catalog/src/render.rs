@@ -64,14 +64,14 @@ pub fn render_service(
         name: ctx.name().to_owned(),
         kind: service.body.kind(),
         namespace: ctx.namespace().to_owned(),
-        aws: aws_needs(&ctx, &members),
+        aws: aws_needs(&ctx, &members, !bp.pod_network),
         members,
         objects,
         depends_on: depends_on.into_iter().collect(),
     })
 }
 
-fn aws_needs(ctx: &ServiceContext<'_>, members: &[DesiredMember]) -> AwsNeeds {
+fn aws_needs(ctx: &ServiceContext<'_>, members: &[DesiredMember], publish_dns: bool) -> AwsNeeds {
     let cluster = &ctx.inputs.cluster.spec;
     let static_ips = members
         .iter()
@@ -87,6 +87,7 @@ fn aws_needs(ctx: &ServiceContext<'_>, members: &[DesiredMember]) -> AwsNeeds {
         .collect();
     let dns_records = members
         .iter()
+        .filter(|_| publish_dns)
         .map(|m| DnsRecord {
             name: m.dns_name.clone(),
             member: m.member.name.clone(),

@@ -7,7 +7,7 @@ mod common;
 use std::fmt::Write as _;
 
 use common::SpecSet;
-use firecamp_catalog::{DesiredService, KubeObject, RenderError, render_platform};
+use firecamp_catalog::{DesiredService, KubeObject, render_platform};
 
 /// Every ConfigMap file of `objects`, each under a `==> name/key <==` header.
 fn config_files(objects: &[KubeObject]) -> String {
@@ -30,29 +30,13 @@ fn snapshot(name: &str, desired: &DesiredService) {
 #[test]
 fn rendered_examples_match_their_snapshots() {
     let set = SpecSet::examples();
-    let mut unsupported = Vec::new();
     for (name, result) in set.render() {
         match result {
             Ok(desired) => snapshot(&name, &desired),
-            Err(RenderError::Unsupported { kind }) => unsupported.push(kind.as_str()),
             Err(error) => panic!("{name}: {error}"),
         }
     }
     let platform = render_platform(set.inputs());
     insta::assert_yaml_snapshot!("platform", platform, { "[].data" => "[see the config snapshot]" });
     insta::assert_snapshot!("config-platform", config_files(&platform));
-    unsupported.sort_unstable();
-    unsupported.dedup();
-    let not_yet = [
-        "Consul",
-        "CouchDB",
-        "ElasticSearch",
-        "KafkaManager",
-        "KafkaSinkES",
-        "Kibana",
-        "Logstash",
-        "MongoDB",
-        "Telegraf",
-    ];
-    assert_eq!(unsupported, not_yet, "kinds the catalog cannot render yet");
 }

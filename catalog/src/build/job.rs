@@ -10,8 +10,9 @@ use k8s_openapi::api::core::v1::{
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::meta::service_meta;
+use super::pod::secret_volume;
 use super::{config_map_name, static_ip_config_map_name};
-use crate::blueprint::{Blueprint, CONFIG_DIR, JobPlan};
+use crate::blueprint::{Blueprint, CONFIG_DIR, JobPlan, SECRETS_DIR};
 use crate::context::ServiceContext;
 use crate::labels;
 
@@ -20,10 +21,10 @@ const JOB_LABEL: &str = "firecamp.io/job";
 
 /// The service's init Jobs.
 pub(crate) fn jobs(ctx: &ServiceContext<'_>, bp: &Blueprint) -> Vec<Job> {
-    bp.jobs.iter().map(|plan| job(ctx, plan)).collect()
+    bp.jobs.iter().map(|plan| job(ctx, bp, plan)).collect()
 }
 
-fn job(ctx: &ServiceContext<'_>, plan: &JobPlan) -> Job {
+fn job(ctx: &ServiceContext<'_>, bp: &Blueprint, plan: &JobPlan) -> Job {
     let extra = BTreeMap::from([(JOB_LABEL.to_owned(), plan.suffix.to_owned())]);
     let metadata = service_meta(
         ctx,
@@ -55,6 +56,15 @@ fn job(ctx: &ServiceContext<'_>, plan: &JobPlan) -> Job {
             "static-ip",
             static_ip_config_map_name(ctx.name()),
         ));
+    }
+    if plan.secrets {
+        mounts.push(VolumeMount {
+            name: "secrets".to_owned(),
+            mount_path: SECRETS_DIR.to_owned(),
+            read_only: Some(true),
+            ..VolumeMount::default()
+        });
+        volumes.extend(secret_volume(bp));
     }
     Job {
         metadata,

@@ -43,8 +43,8 @@ pub(crate) fn pod_template(
     let mut spec = PodSpec {
         service_account_name: Some(ctx.name().to_owned()),
         automount_service_account_token: Some(false),
-        host_network: Some(true),
-        dns_policy: Some("ClusterFirstWithHostNet".to_owned()),
+        host_network: (!bp.pod_network).then_some(true),
+        dns_policy: (!bp.pod_network).then(|| "ClusterFirstWithHostNet".to_owned()),
         termination_grace_period_seconds: Some(TERMINATION_GRACE_SECONDS),
         affinity: Some(affinity(ctx.name(), zone)),
         security_context: bp.user.map(|group| PodSecurityContext {
@@ -92,7 +92,7 @@ fn main_container(ctx: &ServiceContext<'_>, bp: &Blueprint, role: &str, zone: &s
     Container {
         name: ctx.body().kind().as_str().to_lowercase(),
         image: Some(ctx.image()),
-        command: Some(bp.command.clone()),
+        command: (!bp.command.is_empty()).then(|| bp.command.clone()),
         env: Some(all_env),
         ports: (!ports.is_empty()).then_some(ports),
         resources: Some(resource_requirements(&ctx.resources())),
@@ -207,33 +207,39 @@ pub(crate) fn volumes(ctx: &ServiceContext<'_>, bp: &Blueprint) -> Vec<Volume> {
             ..Volume::default()
         },
     ];
-    if !bp.secret_files.is_empty() {
-        let sources = bp
-            .secret_files
-            .iter()
-            .map(|f| VolumeProjection {
-                secret: Some(SecretProjection {
-                    name: f.secret.secret_name.clone(),
-                    items: Some(vec![KeyToPath {
-                        key: f.secret.key.clone(),
-                        path: f.file.clone(),
-                        mode: Some(f.mode),
-                    }]),
-                    optional: None,
-                }),
-                ..VolumeProjection::default()
-            })
-            .collect();
-        volumes.push(Volume {
-            name: "secrets".to_owned(),
-            projected: Some(ProjectedVolumeSource {
-                sources: Some(sources),
-                default_mode: Some(0o400),
-            }),
-            ..Volume::default()
-        });
-    }
+    volumes.extend(secret_volume(bp));
     volumes
+}
+
+/// The projected volume of the blueprint's Secret files, when it has any.
+pub(crate) fn secret_volume(bp: &Blueprint) -> Option<Volume> {
+    if bp.secret_files.is_empty() {
+        return None;
+    }
+    let sources = bp
+        .secret_files
+        .iter()
+        .map(|f| VolumeProjection {
+            secret: Some(SecretProjection {
+                name: f.secret.secret_name.clone(),
+                items: Some(vec![KeyToPath {
+                    key: f.secret.key.clone(),
+                    path: f.file.clone(),
+                    mode: Some(f.mode),
+                }]),
+                optional: None,
+            }),
+            ..VolumeProjection::default()
+        })
+        .collect();
+    Some(Volume {
+        name: "secrets".to_owned(),
+        projected: Some(ProjectedVolumeSource {
+            sources: Some(sources),
+            default_mode: Some(0o400),
+        }),
+        ..Volume::default()
+    })
 }
 
 /// Kubernetes resource requirements from a spec's resources.

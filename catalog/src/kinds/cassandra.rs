@@ -61,6 +61,7 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &CassandraSpec) -> Bluep
             image: ctx.image(),
             script: init_script(ctx),
             env,
+            secrets: false,
         });
     }
     bp

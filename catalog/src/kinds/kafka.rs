@@ -14,6 +14,16 @@ use crate::error::RenderError;
 pub(crate) const CLIENT_PORT: u16 = 9092;
 const JMX_PORT: u16 = 9093;
 
+/// `host:9092,...` of a Kafka service's brokers, for clients.
+pub(crate) fn bootstrap_servers(kafka: &ServiceContext<'_>) -> String {
+    kafka
+        .member_dns_names(None)
+        .iter()
+        .map(|host| format!("{host}:{CLIENT_PORT}"))
+        .collect::<Vec<_>>()
+        .join(",")
+}
+
 pub(crate) fn blueprint(
     ctx: &ServiceContext<'_>,
     spec: &KafkaSpec,

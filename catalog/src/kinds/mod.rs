@@ -1,9 +1,18 @@
 //! One module per catalog kind: its config files, container and init tasks.
 
 mod cassandra;
+mod consul;
+mod couchdb;
+mod elasticsearch;
 mod kafka;
+mod kafka_manager;
+mod kafka_sink_es;
+mod kibana;
+mod logstash;
+mod mongodb;
 mod postgresql;
 mod redis;
+mod telegraf;
 mod zookeeper;
 
 use firecamp_schema::spec::Service;
@@ -17,16 +26,24 @@ use crate::error::RenderError;
 /// The blueprint of the service in `ctx`.
 ///
 /// # Errors
-/// A missing reference, or a kind this catalog does not render yet.
+/// A missing reference.
 pub(crate) fn blueprint(ctx: &ServiceContext<'_>) -> Result<Blueprint, RenderError> {
-    match ctx.body() {
-        Service::ZooKeeper(spec) => Ok(zookeeper::blueprint(ctx, spec)),
-        Service::Kafka(spec) => kafka::blueprint(ctx, spec),
-        Service::Redis(spec) => Ok(redis::blueprint(ctx, spec)),
-        Service::PostgreSql(spec) => Ok(postgresql::blueprint(ctx, spec)),
-        Service::Cassandra(spec) => Ok(cassandra::blueprint(ctx, spec)),
-        other => Err(RenderError::Unsupported { kind: other.kind() }),
-    }
+    Ok(match ctx.body() {
+        Service::MongoDb(spec) => mongodb::blueprint(ctx, spec),
+        Service::PostgreSql(spec) => postgresql::blueprint(ctx, spec),
+        Service::Cassandra(spec) => cassandra::blueprint(ctx, spec),
+        Service::ZooKeeper(spec) => zookeeper::blueprint(ctx, spec),
+        Service::Kafka(spec) => kafka::blueprint(ctx, spec)?,
+        Service::KafkaSinkEs(spec) => kafka_sink_es::blueprint(ctx, spec)?,
+        Service::KafkaManager(spec) => kafka_manager::blueprint(ctx, spec)?,
+        Service::Redis(spec) => redis::blueprint(ctx, spec),
+        Service::CouchDb(spec) => couchdb::blueprint(ctx, spec),
+        Service::Consul(spec) => consul::blueprint(ctx, spec),
+        Service::ElasticSearch(spec) => elasticsearch::blueprint(ctx, spec),
+        Service::Kibana(spec) => kibana::blueprint(ctx, spec)?,
+        Service::Logstash(spec) => logstash::blueprint(ctx, spec),
+        Service::Telegraf(spec) => telegraf::blueprint(ctx, spec)?,
+    })
 }
 
 /// A size in whole MiB (validation guarantees it parses).

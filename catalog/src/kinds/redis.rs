@@ -64,6 +64,7 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &RedisSpec) -> Blueprint
             image: ctx.image(),
             script: cluster_script(ctx),
             env,
+            secrets: false,
         });
     }
     bp

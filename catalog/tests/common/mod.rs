@@ -42,6 +42,29 @@ impl SpecSet {
         }
     }
 
+    /// A spec set from YAML text, which must be valid.
+    pub fn from_yaml(text: &str) -> Self {
+        let sources = vec![firecamp_schema::validate::SourceFile::in_memory(
+            "specs.yaml",
+            text,
+        )];
+        let validation = firecamp_schema::validate::validate_files(
+            Path::new("specs"),
+            sources,
+            &Limits::default(),
+        );
+        assert!(validation.is_valid(), "{:#?}", validation.diagnostics);
+        let services = validation
+            .services
+            .into_iter()
+            .map(|s| (s.name().to_owned(), s))
+            .collect();
+        Self {
+            cluster: validation.cluster.expect("a Cluster"),
+            services,
+        }
+    }
+
     /// The bundled examples.
     pub fn examples() -> Self {
         Self::load(&repo().join("examples"))

@@ -1,0 +1,51 @@
+//! Kafka Manager, served by kafka-ui (the maintained successor of CMAK): one instance showing
+//! every Kafka service that uses the given ZooKeeper service, behind a login form.
+
+use firecamp_schema::spec::services::kafka_manager::KafkaManagerSpec;
+use firecamp_schema::spec::{Service, ServiceKind};
+
+use super::jvm_heap;
+use super::kafka::bootstrap_servers;
+use crate::blueprint::{Blueprint, PortPlan, env, secret_env};
+use crate::build::probes;
+use crate::context::ServiceContext;
+use crate::error::RenderError;
+
+/// HTTP port.
+pub(crate) const PORT: u16 = 9000;
+
+pub(crate) fn blueprint(
+    ctx: &ServiceContext<'_>,
+    spec: &KafkaManagerSpec,
+) -> Result<Blueprint, RenderError> {
+    ctx.referenced(&spec.zookeeper, ServiceKind::ZooKeeper)?;
+    let mut bp = Blueprint {
+        ports: vec![PortPlan::published("http", PORT)],
+        readiness: Some(probes::tcp(PORT, 20, 10)),
+        liveness: Some(probes::tcp(PORT, 90, 20)),
+        env: vec![
+            env("SERVER_PORT", PORT.to_string()),
+            env("JAVA_OPTS", jvm_heap(&spec.heap_size)),
+            env("AUTH_TYPE", "LOGIN_FORM"),
+            env("SPRING_SECURITY_USER_NAME", spec.user.clone()),
+            secret_env("SPRING_SECURITY_USER_PASSWORD", &spec.password),
+            env("DYNAMIC_CONFIG_ENABLED", "false"),
+        ],
+        ..Blueprint::default()
+    };
+    let kafkas = ctx
+        .inputs
+        .services
+        .values()
+        .filter(|s| matches!(&s.body, Service::Kafka(k) if k.zookeeper == spec.zookeeper));
+    for (i, kafka) in kafkas.enumerate() {
+        let kafka = ctx.referenced(kafka.name(), ServiceKind::Kafka)?;
+        bp.env
+            .push(env(&format!("KAFKA_CLUSTERS_{i}_NAME"), kafka.name()));
+        bp.env.push(env(
+            &format!("KAFKA_CLUSTERS_{i}_BOOTSTRAPSERVERS"),
+            bootstrap_servers(&kafka),
+        ));
+    }
+    Ok(bp)
+}
