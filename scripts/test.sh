@@ -1,11 +1,23 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, on a fresh machine with the Rust toolchain: formatting, lints, and the
 # whole test suite. It first installs the test tools (never installed by hand):
-#   - .venv/ (git-ignored): kubernetes-validate, the OpenAPI schemas of Kubernetes releases.
+#   - .venv/ (git-ignored): kubernetes-validate, the OpenAPI schemas of Kubernetes releases;
+#   - Debian's redis-server, postgresql and zookeeper: the real servers the rendered configs are
+#     started with (on 127.0.0.1) by catalog/tests/real_servers.rs.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 echo "== test tools"
+missing=()
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
+[ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+if [ "${#missing[@]}" -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
 if [ ! -x .venv/bin/kubernetes-validate ]; then
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.37.0'
