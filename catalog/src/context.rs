@@ -89,6 +89,18 @@ impl<'a> ServiceContext<'a> {
             .collect()
     }
 
+    /// The zones that have members, in the order of their first member.
+    #[must_use]
+    pub fn member_zones(&self) -> Vec<&str> {
+        let mut zones: Vec<&str> = Vec::new();
+        for member in &self.members {
+            if !zones.contains(&member.zone.as_str()) {
+                zones.push(&member.zone);
+            }
+        }
+        zones
+    }
+
     /// The main image: the spec's override, else the catalog's pinned image.
     #[must_use]
     pub fn image(&self) -> String {

@@ -70,15 +70,11 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &CassandraSpec) -> Bluep
 
 /// The first member of each zone, at most `replicas`.
 fn seeds(ctx: &ServiceContext<'_>) -> Vec<String> {
-    let mut seen = Vec::new();
-    let mut seeds = Vec::new();
-    for member in &ctx.members {
-        if !seen.contains(&member.zone) {
-            seen.push(member.zone.clone());
-            seeds.push(ctx.dns_name(&member.name));
-        }
-    }
-    seeds
+    ctx.member_zones()
+        .into_iter()
+        .filter_map(|zone| ctx.members.iter().find(|m| m.zone == zone))
+        .map(|member| ctx.dns_name(&member.name))
+        .collect()
 }
 
 fn cassandra_yaml(ctx: &ServiceContext<'_>, spec: &CassandraSpec) -> String {

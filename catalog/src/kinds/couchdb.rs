@@ -84,12 +84,7 @@ fn local_ini(ctx: &ServiceContext<'_>) -> String {
         .take(16)
         .map(|b| format!("{b:02x}"))
         .collect();
-    let mut zones: Vec<&str> = Vec::new();
-    for member in &ctx.members {
-        if !zones.contains(&member.zone.as_str()) {
-            zones.push(&member.zone);
-        }
-    }
+    let zones = ctx.member_zones();
     let placement = if members >= 3 {
         format!(
             "placement = {}\n",

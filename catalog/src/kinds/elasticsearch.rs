@@ -97,12 +97,7 @@ fn elasticsearch_yml(
         masters = masters.join(", "),
     );
     if !spec.disable_force_awareness {
-        let mut zones: Vec<&str> = Vec::new();
-        for member in &ctx.members {
-            if !zones.contains(&member.zone.as_str()) {
-                zones.push(&member.zone);
-            }
-        }
+        let zones = ctx.member_zones();
         let _ = writeln!(
             yml,
             "cluster.routing.allocation.awareness.force.zone.values: {}",

@@ -13,7 +13,8 @@ use firecamp_catalog::{
     DesiredService, Inputs, KubeObject, RenderError, render_platform, render_service,
 };
 use firecamp_schema::spec::{ClusterDocument, ServiceDocument};
-use firecamp_schema::{Limits, validate_path};
+use firecamp_schema::validate::{SourceFile, validate_files};
+use firecamp_schema::{Limits, Validation, validate_path};
 
 /// The repository root.
 pub fn repo() -> PathBuf {
@@ -27,9 +28,8 @@ pub struct SpecSet {
 }
 
 impl SpecSet {
-    /// Loads a spec folder that must be valid.
-    pub fn load(path: &Path) -> Self {
-        let validation = validate_path(path, &Limits::default()).expect("readable specs");
+    /// The valid spec set of a validation that must have found no problem.
+    pub fn from_validation(validation: Validation) -> Self {
         assert!(validation.is_valid(), "{:#?}", validation.diagnostics);
         let services = validation
             .services
@@ -42,27 +42,19 @@ impl SpecSet {
         }
     }
 
+    /// Loads a spec folder that must be valid.
+    pub fn load(path: &Path) -> Self {
+        Self::from_validation(validate_path(path, &Limits::default()).expect("readable specs"))
+    }
+
     /// A spec set from YAML text, which must be valid.
     pub fn from_yaml(text: &str) -> Self {
-        let sources = vec![firecamp_schema::validate::SourceFile::in_memory(
-            "specs.yaml",
-            text,
-        )];
-        let validation = firecamp_schema::validate::validate_files(
+        let sources = vec![SourceFile::in_memory("specs.yaml", text)];
+        Self::from_validation(validate_files(
             Path::new("specs"),
             sources,
             &Limits::default(),
-        );
-        assert!(validation.is_valid(), "{:#?}", validation.diagnostics);
-        let services = validation
-            .services
-            .into_iter()
-            .map(|s| (s.name().to_owned(), s))
-            .collect();
-        Self {
-            cluster: validation.cluster.expect("a Cluster"),
-            services,
-        }
+        ))
     }
 
     /// The bundled examples.
