@@ -8,6 +8,7 @@
 mod cluster_rules;
 mod cross;
 mod document;
+mod keywords;
 mod names;
 mod resource_rules;
 mod service_rules;
