@@ -1,5 +1,8 @@
 //! firecamp: a GitOps reconciler for FireCamp's catalog of stateful services on Kubernetes in AWS.
-//! This crate holds the command line; the plan engine, providers and git source join it in later
-//! releases.
+//! The plan engine (`plan`) is pure; the live model (`live`) is what providers fill and snapshots
+//! store; `view` renders plans for people and programs; `cli` is the command line.
 
 pub mod cli;
+pub mod live;
+pub mod plan;
+pub mod view;

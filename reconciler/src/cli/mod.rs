@@ -1,5 +1,6 @@
 //! The command line: parse arguments, run one command, map the outcome to an exit status.
 
+mod plan;
 mod schema;
 mod validate;
 
@@ -9,20 +10,34 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
-/// What a run ended with; the process exit code.
+/// What a run ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
-    /// Everything worked and the specs are valid.
-    Success = 0,
-    /// The specs have problems.
-    Invalid = 1,
-    /// firecamp could not do what was asked (bad arguments, unreadable path, I/O error).
-    Error = 2,
+    /// Everything worked (for `validate`: the specs are valid; for `plan`: a plan was made).
+    Success,
+    /// The specs have problems (for `plan`: any error).
+    Invalid,
+    /// firecamp could not do what was asked (bad arguments, unreadable path).
+    Error,
+    /// `plan --detailed-exitcode`: the plan has changes.
+    Changes,
+}
+
+impl ExitStatus {
+    /// The process exit code: 0, 1, 2, and 2 for `Changes` (as Terraform's detailed exit code).
+    #[must_use]
+    pub const fn code(self) -> u8 {
+        match self {
+            Self::Success => 0,
+            Self::Invalid => 1,
+            Self::Error | Self::Changes => 2,
+        }
+    }
 }
 
 impl From<ExitStatus> for ExitCode {
     fn from(status: ExitStatus) -> Self {
-        Self::from(status as u8)
+        Self::from(status.code())
     }
 }
 
@@ -48,6 +63,11 @@ pub enum Command {
         #[arg(long, value_enum, default_value_t = Format::Text)]
         format: Format,
     },
+    /// Show what would change to make the live state match the specs.
+    ///
+    /// Exit status: 0 success (with --detailed-exitcode: no changes), 2 changes (only with
+    /// --detailed-exitcode), 1 any error or spec problem.
+    Plan(plan::PlanArgs),
     /// Print the JSON Schema of spec documents, or write one file per kind.
     Schema {
         /// Write firecamp.schema.json and one <kind>.schema.json per kind into this folder.
@@ -68,6 +88,17 @@ pub enum Format {
     Json,
 }
 
+/// How plans are printed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum PlanFormat {
+    /// For a terminal.
+    Text,
+    /// For a pull-request comment.
+    Markdown,
+    /// For programs (docs/plan-json.md).
+    Json,
+}
+
 /// Parses the process arguments, runs the command and returns its exit code.
 #[must_use]
 pub fn main() -> ExitCode {
@@ -79,9 +110,16 @@ pub fn main() -> ExitCode {
 
 /// Runs one command, writing results to `out` and failures to `err`.
 pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
-    let result = match cli.command {
-        Command::Validate { path, format } => validate::run(&path, format, out),
-        Command::Schema { out: dir, kind } => schema::run(dir.as_deref(), kind.as_deref(), out),
+    // `plan --detailed-exitcode` gives 2 a meaning (changes), so plan errors exit 1.
+    let (result, failure) = match cli.command {
+        Command::Validate { path, format } => {
+            (validate::run(&path, format, out), ExitStatus::Error)
+        }
+        Command::Plan(args) => (plan::run(&args, out, err), ExitStatus::Invalid),
+        Command::Schema { out: dir, kind } => (
+            schema::run(dir.as_deref(), kind.as_deref(), out),
+            ExitStatus::Error,
+        ),
     };
     result.unwrap_or_else(|error| {
         let mut message = format!("error: {error}");
@@ -91,7 +129,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
             source = cause.source();
         }
         let _ = writeln!(err, "{message}");
-        ExitStatus::Error
+        failure
     })
 }
 

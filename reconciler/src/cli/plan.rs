@@ -1,0 +1,96 @@
+//! `firecamp plan`: validate the specs, read the live state, plan, print.
+
+use std::io::{IsTerminal, Write};
+use std::path::PathBuf;
+
+use clap::Args;
+
+use firecamp_schema::{Limits, validate_path};
+
+use super::{CommandError, ExitStatus, PlanFormat};
+use crate::live::{LiveState, read_snapshot};
+use crate::plan::{Desired, PlanOptions, plan};
+use crate::view::{json, markdown, text};
+
+/// Arguments of `firecamp plan`.
+#[derive(Debug, Args)]
+pub struct PlanArgs {
+    /// Folder of spec files, or one file.
+    pub path: PathBuf,
+    /// Plan against a live snapshot (from `firecamp live dump`) instead of a cluster.
+    #[arg(long, value_name = "FILE", conflicts_with = "offline")]
+    pub live_snapshot: Option<PathBuf>,
+    /// Plan against an empty cluster (everything is created).
+    #[arg(long)]
+    pub offline: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t = PlanFormat::Text)]
+    pub format: PlanFormat,
+    /// Exit 2 when the plan has changes, 0 when it has none (1 on any error).
+    #[arg(long)]
+    pub detailed_exitcode: bool,
+    /// Allow a plan that deletes every service when the specs describe none.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Never colour the text plan (it is coloured only on a terminal anyway).
+    #[arg(long)]
+    pub no_color: bool,
+}
+
+/// Runs `firecamp plan`.
+pub(super) fn run(
+    args: &PlanArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, CommandError> {
+    let (live, source) = match (&args.live_snapshot, args.offline) {
+        (Some(file), _) => (
+            read_snapshot(file)?,
+            format!("live snapshot {}", file.display()),
+        ),
+        (None, true) => (
+            LiveState::default(),
+            "an empty cluster (--offline)".to_owned(),
+        ),
+        (None, false) => {
+            return Err("no live state to plan against: pass --live-snapshot FILE (written by `firecamp live dump` where the \
+                        cluster is reachable) or --offline to plan against an empty cluster"
+                .into());
+        }
+    };
+    let validation = validate_path(&args.path, &Limits::default())?;
+    for diagnostic in &validation.diagnostics {
+        writeln!(err, "{diagnostic}")?;
+    }
+    let desired = Desired::from_validation(&validation)?;
+    let plan = plan(
+        &desired,
+        &live,
+        PlanOptions {
+            allow_empty: args.allow_empty,
+        },
+    )?;
+    match args.format {
+        PlanFormat::Text => {
+            writeln!(out, "Planning {} against {source}.", args.path.display())?;
+            let color = !args.no_color && std::io::stdout().is_terminal();
+            write!(out, "{}", text::render(&plan, text::Style { color }))?;
+        }
+        PlanFormat::Markdown => write!(
+            out,
+            "{}",
+            markdown::render(
+                &plan,
+                &format!("firecamp plan for `{}`", args.path.display())
+            )
+        )?,
+        PlanFormat::Json => write!(out, "{}", json::render(&plan))?,
+    }
+    Ok(if !validation.is_valid() {
+        ExitStatus::Invalid
+    } else if args.detailed_exitcode && !plan.is_empty() {
+        ExitStatus::Changes
+    } else {
+        ExitStatus::Success
+    })
+}

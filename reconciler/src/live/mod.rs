@@ -1,0 +1,139 @@
+//! The live state firecamp compares the desired state with: the Kubernetes objects it owns, where
+//! members run, the Route53 records of the cluster's zone, the subnets' used addresses, the ENIs of
+//! the nodes, and the static-IP allocation. Providers fill it in bulk; it can be saved to and read
+//! from a JSON snapshot, so plans can be computed where no cluster credentials exist.
+
+mod snapshot;
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+
+use serde::{Deserialize, Serialize};
+
+pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError, read_snapshot, write_snapshot};
+
+/// Everything firecamp reads before planning.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct LiveState {
+    /// Kubernetes objects labelled `app.kubernetes.io/managed-by: firecamp`, as the API returned them.
+    #[serde(default)]
+    pub objects: Vec<serde_json::Value>,
+    /// Where each member's pod runs.
+    #[serde(default)]
+    pub members: Vec<MemberPlacement>,
+    /// The nodes of the cluster.
+    #[serde(default)]
+    pub nodes: Vec<Node>,
+    /// Record sets of the cluster's private hosted zone.
+    #[serde(default)]
+    pub dns_records: Vec<DnsRecord>,
+    /// The subnets of the Cluster's zones with every address in use.
+    #[serde(default)]
+    pub subnets: Vec<Subnet>,
+    /// The static-IP allocation: member → address (the `<service>-static-ips` ConfigMaps).
+    #[serde(default)]
+    pub static_ips: BTreeMap<String, StaticIp>,
+}
+
+/// A member's pod and where it runs.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct MemberPlacement {
+    /// Pod (member) name.
+    pub member: String,
+    /// Node name, when scheduled.
+    pub node: Option<String>,
+    /// True when the pod is ready.
+    #[serde(default)]
+    pub ready: bool,
+    /// The config hash of the pod's template when the pod was created.
+    pub config_hash: Option<String>,
+}
+
+/// A node.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Node {
+    /// Node name.
+    pub name: String,
+    /// Zone (`topology.kubernetes.io/zone`).
+    pub zone: String,
+    /// Primary private IP.
+    pub host_ip: Ipv4Addr,
+    /// EC2 instance id (from the providerID).
+    pub instance_id: String,
+    /// The ENI static IPs are assigned to, with its secondary addresses.
+    pub eni: Eni,
+}
+
+/// An elastic network interface.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Eni {
+    /// ENI id.
+    pub id: String,
+    /// Secondary private IPs on it.
+    #[serde(default)]
+    pub secondary_ips: Vec<Ipv4Addr>,
+}
+
+/// A record set of the private hosted zone.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct DnsRecord {
+    /// Name, without the final dot.
+    pub name: String,
+    /// Type: `A` or `TXT`.
+    #[serde(rename = "type")]
+    pub record_type: String,
+    /// TTL in seconds.
+    pub ttl: u32,
+    /// Values.
+    pub values: Vec<String>,
+}
+
+/// A subnet and the addresses in use in it (by any ENI, whoever owns it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct Subnet {
+    /// Subnet id.
+    pub id: String,
+    /// CIDR block, e.g. `10.0.16.0/20`.
+    pub cidr: String,
+    /// Addresses in use.
+    #[serde(default)]
+    pub used_ips: Vec<Ipv4Addr>,
+}
+
+/// A recorded static IP.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StaticIp {
+    /// The address.
+    pub ip: Ipv4Addr,
+    /// The service the member belongs to.
+    pub service: String,
+    /// The subnet it comes from.
+    pub subnet_id: String,
+}
+
+impl LiveState {
+    /// True when firecamp owns nothing yet.
+    #[must_use]
+    pub fn is_empty(&self) -> bool {
+        self.objects.is_empty() && self.static_ips.is_empty() && self.dns_records.is_empty()
+    }
+
+    /// The node `name`.
+    #[must_use]
+    pub fn node(&self, name: &str) -> Option<&Node> {
+        self.nodes.iter().find(|n| n.name == name)
+    }
+
+    /// Where `member` runs, when known.
+    #[must_use]
+    pub fn placement(&self, member: &str) -> Option<&MemberPlacement> {
+        self.members.iter().find(|m| m.member == member)
+    }
+}

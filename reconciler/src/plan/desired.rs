@@ -1,0 +1,91 @@
+//! The desired state of a whole spec set: every valid, not suspended service rendered by the
+//! catalog, the cluster-level objects, and what must be left alone.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::PathBuf;
+
+use firecamp_catalog::{
+    DesiredService, Inputs, KubeObject, RenderError, render_platform, render_service,
+};
+use firecamp_schema::Validation;
+use firecamp_schema::spec::{ClusterDocument, DeletionPolicy, ServiceDocument};
+
+use super::PlanError;
+
+/// What the plan aims for.
+#[derive(Debug, Clone)]
+pub struct Desired {
+    /// The Cluster.
+    pub cluster: ClusterDocument,
+    /// Rendered services (not suspended), by name.
+    pub services: Vec<DesiredService>,
+    /// Cluster-level objects.
+    pub platform: Vec<KubeObject>,
+    /// Each desired service's deletion policy.
+    pub deletion_policies: BTreeMap<String, DeletionPolicy>,
+    /// Services whose documents have problems: left exactly as they are.
+    pub rejected: BTreeSet<String>,
+    /// Services with `suspend: true`: left exactly as they are.
+    pub suspended: BTreeSet<String>,
+    /// Files that could not be read or parsed: no deletion may be decided while they exist.
+    pub broken_files: Vec<PathBuf>,
+}
+
+impl Desired {
+    /// The desired state of a validated spec set.
+    ///
+    /// # Errors
+    /// When the set has no valid Cluster, or a service cannot be rendered.
+    pub fn from_validation(validation: &Validation) -> Result<Self, PlanError> {
+        let cluster = validation.cluster.clone().ok_or(PlanError::NoCluster)?;
+        let all: BTreeMap<String, ServiceDocument> = validation
+            .services
+            .iter()
+            .map(|s| (s.name().to_owned(), s.clone()))
+            .collect();
+        let inputs = Inputs {
+            cluster: &cluster,
+            services: &all,
+        };
+        let mut services = Vec::new();
+        let mut suspended = BTreeSet::new();
+        let mut deletion_policies = BTreeMap::new();
+        for service in all.values() {
+            let workload = service.body.workload();
+            let policy = workload
+                .deletion_policy
+                .or(cluster.spec.defaults.deletion_policy)
+                .unwrap_or_default();
+            deletion_policies.insert(service.name().to_owned(), policy);
+            if workload.suspend {
+                suspended.insert(service.name().to_owned());
+                continue;
+            }
+            services.push(
+                render_service(inputs, service)
+                    .map_err(|e: RenderError| PlanError::Render(service.name().to_owned(), e))?,
+            );
+        }
+        let rejected = validation
+            .rejected
+            .iter()
+            .filter(|r| r.kind.as_deref() != Some("Cluster"))
+            .filter_map(|r| r.name.clone())
+            .collect();
+        Ok(Self {
+            platform: render_platform(inputs),
+            cluster,
+            services,
+            deletion_policies,
+            rejected,
+            suspended,
+            broken_files: validation.broken_files.clone(),
+        })
+    }
+
+    /// True when a service must be left exactly as it is.
+    #[must_use]
+    pub fn is_untouchable(&self, service: &str) -> bool {
+        self.rejected.contains(service) || self.suspended.contains(service)
+    }
+}

@@ -1,0 +1,148 @@
+//! Field-level comparison of a desired object with the live one. Only fields the desired object
+//! sets are compared, so fields the API server defaults or other managers own never show as
+//! changes; lists of named things (containers, env, ports, volumes, ...) are matched by their key;
+//! quantities compare by value (`1Gi` = `1024Mi`).
+
+use serde_json::Value;
+
+use firecamp_schema::spec::quantity::Quantity;
+
+use super::model::FieldChange;
+
+/// The changes that would make `live` match `desired` on every field `desired` sets.
+#[must_use]
+pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
+    let mut changes = Vec::new();
+    walk("", desired, Some(live), &mut changes);
+    changes
+}
+
+fn join(path: &str, key: &str) -> String {
+    if path.is_empty() {
+        key.to_owned()
+    } else {
+        format!("{path}.{key}")
+    }
+}
+
+fn walk(path: &str, desired: &Value, live: Option<&Value>, out: &mut Vec<FieldChange>) {
+    let Some(live) = live else {
+        out.push(FieldChange {
+            path: path.to_owned(),
+            before: None,
+            after: Some(desired.clone()),
+        });
+        return;
+    };
+    match (desired, live) {
+        (Value::Object(d), Value::Object(l)) => {
+            for (key, value) in d {
+                walk(&join(path, key), value, l.get(key), out);
+            }
+        }
+        (Value::Array(d), Value::Array(l)) => match merge_key(d) {
+            Some(key) => {
+                for item in d {
+                    let id = &item[key];
+                    let matching = l.iter().find(|candidate| &candidate[key] == id);
+                    let label = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
+                    walk(&format!("{path}[{label}]"), item, matching, out);
+                }
+            }
+            None if d.len() == l.len() => {
+                for (i, (item, other)) in d.iter().zip(l).enumerate() {
+                    walk(&format!("{path}[{i}]"), item, Some(other), out);
+                }
+            }
+            None => out.push(FieldChange {
+                path: path.to_owned(),
+                before: Some(live.clone()),
+                after: Some(desired.clone()),
+            }),
+        },
+        _ if same_scalar(path, desired, live) => {}
+        _ => out.push(FieldChange {
+            path: path.to_owned(),
+            before: Some(live.clone()),
+            after: Some(desired.clone()),
+        }),
+    }
+}
+
+/// The key that identifies the items of a list of objects, when every item has it.
+fn merge_key(items: &[Value]) -> Option<&'static str> {
+    ["name", "containerPort", "mountPath", "key", "ip"]
+        .into_iter()
+        .find(|key| {
+            !items.is_empty()
+                && items
+                    .iter()
+                    .all(|item| item.get(key).is_some_and(|v| !v.is_null()))
+        })
+}
+
+/// Equal values, or the same quantity written two ways, or a number and its decimal string.
+fn same_scalar(path: &str, desired: &Value, live: &Value) -> bool {
+    if desired == live {
+        return true;
+    }
+    match (desired, live) {
+        (Value::String(d), Value::String(l)) if is_quantity_path(path) => {
+            matches!((Quantity::new(d.as_str()).milli(), Quantity::new(l.as_str()).milli()), (Ok(a), Ok(b)) if a == b)
+        }
+        (Value::Number(n), Value::String(s)) | (Value::String(s), Value::Number(n)) => {
+            n.to_string() == *s
+        }
+        _ => false,
+    }
+}
+
+fn is_quantity_path(path: &str) -> bool {
+    ["resources.", "storage", "sizeLimit", "capacity"]
+        .iter()
+        .any(|part| path.contains(part))
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::diff;
+
+    #[test]
+    fn server_defaults_and_other_fields_are_ignored() {
+        let desired = json!({"spec": {"replicas": 3}});
+        let live = json!({"spec": {"replicas": 3, "revisionHistoryLimit": 10}, "status": {"readyReplicas": 3}});
+        assert!(diff(&desired, &live).is_empty());
+    }
+
+    #[test]
+    fn lists_of_named_items_are_matched_by_name() {
+        let desired =
+            json!({"containers": [{"name": "a", "image": "x:2"}, {"name": "b", "image": "y"}]});
+        let live = json!({"containers": [{"name": "b", "image": "y"}, {"name": "injected"}, {"name": "a", "image": "x:1"}]});
+        let changes = diff(&desired, &live);
+        assert_eq!(changes.len(), 1);
+        assert_eq!(changes[0].path, "containers[a].image");
+    }
+
+    #[test]
+    fn quantities_compare_by_value_only_where_they_are_quantities() {
+        let desired = json!({"resources": {"limits": {"memory": "1Gi"}}, "data": {"size": "1Gi"}});
+        let live =
+            json!({"resources": {"limits": {"memory": "1024Mi"}}, "data": {"size": "1024Mi"}});
+        let changes = diff(&desired, &live);
+        assert_eq!(
+            changes.iter().map(|c| c.path.as_str()).collect::<Vec<_>>(),
+            ["data.size"]
+        );
+    }
+
+    #[test]
+    fn missing_fields_and_changed_lists_are_reported() {
+        let desired = json!({"a": {"b": 1}, "args": ["x", "y"]});
+        let live = json!({"args": ["x"]});
+        let paths: Vec<String> = diff(&desired, &live).into_iter().map(|c| c.path).collect();
+        assert_eq!(paths, ["a", "args"]);
+    }
+}

@@ -1,0 +1,101 @@
+//! Steps while a plan is being built: each carries what ordering needs (its service and rank).
+
+use super::model::{Action, FieldChange, Provider, Step, Summary};
+
+/// Where a step falls in a service's order. Creations and updates run by ascending rank, deletions
+/// by ascending delete rank (the reverse of creation).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Rank {
+    /// Namespace, StorageClasses, cluster roles.
+    Foundation = 0,
+    /// ServiceAccounts, ConfigMaps, IP allocations.
+    Config = 1,
+    /// Services, PodDisruptionBudgets, volume expansions.
+    Network = 2,
+    /// StatefulSets, DaemonSets.
+    Workload = 3,
+    /// Member restarts and IP assignments (members running).
+    Members = 4,
+    /// DNS records.
+    Dns = 5,
+    /// Init jobs (after the service is healthy).
+    Jobs = 6,
+}
+
+/// A step and its ordering facts.
+#[derive(Debug, Clone)]
+pub(crate) struct Draft {
+    pub step: Step,
+    /// Service, or empty for cluster-level steps.
+    pub group: String,
+    pub rank: Rank,
+    /// Deletions are ordered in reverse.
+    pub delete: bool,
+}
+
+/// The steps of a plan being built, with counts and warnings.
+#[derive(Debug, Default)]
+pub(crate) struct Drafts {
+    pub drafts: Vec<Draft>,
+    pub summary: Summary,
+    pub warnings: Vec<String>,
+}
+
+/// What a new step is about.
+pub(crate) struct StepSpec<'a> {
+    pub provider: Provider,
+    pub action: Action,
+    pub id: String,
+    pub resource: String,
+    pub service: Option<&'a str>,
+    pub rank: Rank,
+    pub reason: String,
+}
+
+impl Drafts {
+    /// Adds a step.
+    pub fn push(
+        &mut self,
+        spec: StepSpec<'_>,
+        before: Option<serde_json::Value>,
+        after: Option<serde_json::Value>,
+        changes: Vec<FieldChange>,
+        drift: bool,
+    ) {
+        let summary = &mut self.summary;
+        match spec.action {
+            Action::Create | Action::AllocateIp | Action::RunJob => summary.add += 1,
+            Action::Update
+            | Action::ExpandVolume
+            | Action::AssignIp
+            | Action::MoveIp
+            | Action::RestartMember => summary.change += 1,
+            Action::Replace => summary.replace += 1,
+            Action::Delete | Action::ReleaseIp => summary.destroy += 1,
+        }
+        let delete = matches!(spec.action, Action::Delete | Action::ReleaseIp);
+        self.drafts.push(Draft {
+            group: spec.service.unwrap_or_default().to_owned(),
+            rank: spec.rank,
+            delete,
+            step: Step {
+                id: spec.id,
+                provider: spec.provider,
+                action: spec.action,
+                resource: spec.resource,
+                service: spec.service.map(str::to_owned),
+                before,
+                after,
+                changes,
+                reason: spec.reason,
+                drift,
+                depends_on: Vec::new(),
+            },
+        });
+    }
+
+    /// Counts a resource that is already as desired.
+    pub fn in_sync(&mut self) {
+        self.summary.in_sync += 1;
+    }
+}

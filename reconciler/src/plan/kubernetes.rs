@@ -1,0 +1,416 @@
+//! Kubernetes steps: create, update, replace (immutable fields), expand volumes, restart members
+//! running an old pod template, and delete what firecamp owns but no longer wants.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use firecamp_catalog::{KubeObject, labels};
+use firecamp_schema::spec::DeletionPolicy;
+use firecamp_schema::spec::quantity::Quantity;
+
+use super::desired::Desired;
+use super::diff::diff;
+use super::draft::{Drafts, Rank, StepSpec};
+use super::model::{Action, FieldChange, Provider};
+use crate::live::LiveState;
+
+/// Annotation: hash of the desired object last applied; equal to the current one means a live
+/// difference is drift, not a change asked for in git.
+pub const DESIRED_HASH: &str = "firecamp.io/desired-hash";
+/// Annotation: the service's deletion policy, so it is known after its spec is removed.
+pub const DELETION_POLICY: &str = "firecamp.io/deletion-policy";
+/// Annotation: the services this one depends on, so deletions can run in reverse order.
+pub const DEPENDS_ON: &str = "firecamp.io/depends-on";
+
+/// StatefulSet fields the API refuses to change.
+const IMMUTABLE_STATEFULSET_FIELDS: [&str; 4] = [
+    "spec.selector",
+    "spec.serviceName",
+    "spec.podManagementPolicy",
+    "spec.volumeClaimTemplates",
+];
+
+/// `(kind, namespace, name)` of a manifest.
+pub(crate) fn identity(object: &Value) -> (String, String, String) {
+    let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
+    (
+        text(&object["kind"]),
+        text(&object["metadata"]["namespace"]),
+        text(&object["metadata"]["name"]),
+    )
+}
+
+fn step_id(kind: &str, namespace: &str, name: &str) -> String {
+    format!(
+        "kubernetes:{kind}/{}/{name}",
+        if namespace.is_empty() { "-" } else { namespace }
+    )
+}
+
+fn resource(kind: &str, namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        format!("{kind} {name}")
+    } else {
+        format!("{kind} {namespace}/{name}")
+    }
+}
+
+fn rank(kind: &str) -> Rank {
+    match kind {
+        "Namespace" | "StorageClass" | "ClusterRole" => Rank::Foundation,
+        "ServiceAccount" | "ConfigMap" | "ClusterRoleBinding" => Rank::Config,
+        "Service" | "PodDisruptionBudget" | "PersistentVolumeClaim" => Rank::Network,
+        "Job" => Rank::Jobs,
+        _ => Rank::Workload,
+    }
+}
+
+/// The manifest firecamp applies: the catalog's object plus its own annotations.
+fn manifest(object: &KubeObject, service: Option<(&str, DeletionPolicy, &[String])>) -> Value {
+    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+    let hash: String = Sha256::digest(value.to_string())
+        .iter()
+        .take(8)
+        .map(|b| format!("{b:02x}"))
+        .collect();
+    let annotations = value["metadata"]
+        .as_object_mut()
+        .map(|m| m.entry("annotations").or_insert_with(|| json!({})));
+    if let Some(Value::Object(annotations)) = annotations {
+        annotations.insert(DESIRED_HASH.to_owned(), Value::String(hash));
+        if let Some((_, policy, depends_on)) = service {
+            let policy = match policy {
+                DeletionPolicy::Retain => "Retain",
+                DeletionPolicy::Delete => "Delete",
+            };
+            annotations.insert(DELETION_POLICY.to_owned(), Value::String(policy.to_owned()));
+            if !depends_on.is_empty() {
+                annotations.insert(DEPENDS_ON.to_owned(), Value::String(depends_on.join(",")));
+            }
+        }
+    }
+    value
+}
+
+/// Adds the Kubernetes steps.
+pub(crate) fn plan_objects(desired: &Desired, live: &LiveState, out: &mut Drafts) {
+    let cluster = &desired.cluster.metadata.name;
+    let owned: BTreeMap<(String, String, String), &Value> = live
+        .objects
+        .iter()
+        .filter(|o| label(o, labels::MANAGED_BY) == Some(labels::FIRECAMP))
+        .filter(|o| label(o, labels::CLUSTER).is_none_or(|c| c == cluster))
+        .map(|o| (identity(o), o))
+        .collect();
+    let mut wanted = BTreeSet::new();
+    for object in &desired.platform {
+        let value = manifest(object, None);
+        wanted.insert(identity(&value));
+        plan_object(&value, None, &owned, live, out);
+    }
+    for service in &desired.services {
+        let policy = desired
+            .deletion_policies
+            .get(&service.name)
+            .copied()
+            .unwrap_or_default();
+        for object in &service.objects {
+            let value = manifest(object, Some((&service.name, policy, &service.depends_on)));
+            wanted.insert(identity(&value));
+            plan_object(&value, Some(&service.name), &owned, live, out);
+        }
+    }
+    plan_deletions(desired, &owned, &wanted, out);
+}
+
+fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
+    object["metadata"]["labels"][key].as_str()
+}
+
+fn plan_object(
+    value: &Value,
+    service: Option<&str>,
+    owned: &BTreeMap<(String, String, String), &Value>,
+    live: &LiveState,
+    out: &mut Drafts,
+) {
+    let (kind, namespace, name) = identity(value);
+    let spec = |action, reason: String| StepSpec {
+        provider: Provider::Kubernetes,
+        action,
+        id: step_id(&kind, &namespace, &name),
+        resource: resource(&kind, &namespace, &name),
+        service,
+        rank: rank(&kind),
+        reason,
+    };
+    let Some(current) = owned.get(&(kind.clone(), namespace.clone(), name.clone())) else {
+        let action = if kind == "Job" {
+            Action::RunJob
+        } else {
+            Action::Create
+        };
+        out.push(
+            spec(action, "not in the cluster yet".to_owned()),
+            None,
+            Some(value.clone()),
+            Vec::new(),
+            false,
+        );
+        return;
+    };
+    let hash_path = format!("metadata.annotations.{DESIRED_HASH}");
+    let changes: Vec<FieldChange> = diff(value, current)
+        .into_iter()
+        .filter(|c| c.path != hash_path)
+        .collect();
+    if kind == "StatefulSet" {
+        plan_restarts(value, service, live, out);
+    }
+    if changes.is_empty() {
+        out.in_sync();
+        return;
+    }
+    let drift = current["metadata"]["annotations"][DESIRED_HASH]
+        == value["metadata"]["annotations"][DESIRED_HASH];
+    let immutable: Vec<&str> = changes
+        .iter()
+        .filter(|c| {
+            kind == "Job" && c.path.starts_with("spec.")
+                || kind == "StatefulSet"
+                    && IMMUTABLE_STATEFULSET_FIELDS
+                        .iter()
+                        .any(|f| c.path.starts_with(f))
+        })
+        .map(|c| c.path.as_str())
+        .collect();
+    let why = if drift {
+        "changed outside git (drift)"
+    } else {
+        "the spec changed"
+    };
+    if immutable.is_empty() {
+        out.push(
+            spec(Action::Update, why.to_owned()),
+            Some((*current).clone()),
+            Some(value.clone()),
+            changes,
+            drift,
+        );
+        return;
+    }
+    if kind == "StatefulSet" && !plan_volume_growth(value, current, service, live, out) {
+        return;
+    }
+    let reason = if kind == "Job" {
+        format!("{why}: a Job cannot change, it runs again (init scripts are idempotent)")
+    } else {
+        format!(
+            "{why}: {} cannot change in place, forces replacement (pods and volumes are kept)",
+            immutable.join(", ")
+        )
+    };
+    out.push(
+        spec(Action::Replace, reason),
+        Some((*current).clone()),
+        Some(value.clone()),
+        changes,
+        drift,
+    );
+}
+
+/// Volume claim sizes: a larger one expands every existing claim; a smaller one is refused with a
+/// warning (EBS volumes cannot shrink). Returns false when the StatefulSet must be left alone.
+fn plan_volume_growth(
+    desired: &Value,
+    current: &Value,
+    service: Option<&str>,
+    live: &LiveState,
+    out: &mut Drafts,
+) -> bool {
+    let (_, namespace, name) = identity(desired);
+    let size = |template: &Value| {
+        template["spec"]["resources"]["requests"]["storage"]
+            .as_str()
+            .map(str::to_owned)
+    };
+    let live_templates = current["spec"]["volumeClaimTemplates"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default();
+    for template in desired["spec"]["volumeClaimTemplates"]
+        .as_array()
+        .into_iter()
+        .flatten()
+    {
+        let claim = template["metadata"]["name"].as_str().unwrap_or_default();
+        let Some(old) = live_templates
+            .iter()
+            .find(|t| t["metadata"]["name"] == template["metadata"]["name"])
+        else {
+            continue;
+        };
+        let (Some(new_size), Some(old_size)) = (size(template), size(old)) else {
+            continue;
+        };
+        let (Ok(new_bytes), Ok(old_bytes)) = (
+            Quantity::new(new_size.as_str()).milli(),
+            Quantity::new(old_size.as_str()).milli(),
+        ) else {
+            continue;
+        };
+        if new_bytes < old_bytes {
+            out.warnings.push(format!("StatefulSet {namespace}/{name}: volume {claim} cannot shrink from {old_size} to {new_size}; left unchanged"));
+            return false;
+        }
+        if new_bytes == old_bytes {
+            continue;
+        }
+        let prefix = format!("{claim}-{name}-");
+        for pvc in live.objects.iter().filter(|o| {
+            o["kind"] == "PersistentVolumeClaim" && o["metadata"]["namespace"] == namespace.as_str()
+        }) {
+            let (_, _, pvc_name) = identity(pvc);
+            if pvc_name
+                .strip_prefix(&prefix)
+                .is_none_or(|ordinal| ordinal.parse::<u32>().is_err())
+            {
+                continue;
+            }
+            let after = json!({"spec": {"resources": {"requests": {"storage": new_size}}}});
+            let change = FieldChange {
+                path: "spec.resources.requests.storage".to_owned(),
+                before: Some(Value::String(old_size.clone())),
+                after: Some(Value::String(new_size.clone())),
+            };
+            out.push(
+                StepSpec {
+                    provider: Provider::Kubernetes,
+                    action: Action::ExpandVolume,
+                    id: step_id("PersistentVolumeClaim", &namespace, &pvc_name),
+                    resource: resource("PersistentVolumeClaim", &namespace, &pvc_name),
+                    service,
+                    rank: Rank::Network,
+                    reason: format!("volume {claim} grows from {old_size} to {new_size}"),
+                },
+                Some(pvc.clone()),
+                Some(after),
+                vec![change],
+                false,
+            );
+        }
+    }
+    true
+}
+
+/// Members whose pod runs an older template than the StatefulSet's (updates are OnDelete).
+fn plan_restarts(statefulset: &Value, service: Option<&str>, live: &LiveState, out: &mut Drafts) {
+    let (_, namespace, name) = identity(statefulset);
+    let hash =
+        statefulset["spec"]["template"]["metadata"]["annotations"][labels::CONFIG_HASH].as_str();
+    let replicas = statefulset["spec"]["replicas"].as_u64().unwrap_or(0);
+    for ordinal in 0..replicas {
+        let member = format!("{name}-{ordinal}");
+        let Some(placement) = live.placement(&member) else {
+            continue;
+        };
+        if placement.config_hash.as_deref() == hash {
+            continue;
+        }
+        out.push(
+            StepSpec {
+                provider: Provider::Kubernetes,
+                action: Action::RestartMember,
+                id: format!("kubernetes:Pod/{namespace}/{member}"),
+                resource: format!("Pod {namespace}/{member}"),
+                service,
+                rank: Rank::Members,
+                reason: "runs an older pod template (config hash differs); restarted one at a time"
+                    .to_owned(),
+            },
+            placement
+                .config_hash
+                .as_ref()
+                .map(|h| json!({"configHash": h})),
+            hash.map(|h| json!({"configHash": h})),
+            Vec::new(),
+            false,
+        );
+    }
+}
+
+/// Deletes owned objects nobody wants, except: anything of a rejected or suspended service,
+/// everything while a spec file is broken, and volume claims unless the removed service's
+/// deletion policy is Delete.
+fn plan_deletions(
+    desired: &Desired,
+    owned: &BTreeMap<(String, String, String), &Value>,
+    wanted: &BTreeSet<(String, String, String)>,
+    out: &mut Drafts,
+) {
+    let desired_services: BTreeSet<&str> =
+        desired.services.iter().map(|s| s.name.as_str()).collect();
+    let mut held_back = 0;
+    for (key, object) in owned {
+        if wanted.contains(key) {
+            continue;
+        }
+        let (kind, namespace, name) = key;
+        let service = label(object, labels::SERVICE);
+        if service.is_some_and(|s| desired.is_untouchable(s)) {
+            continue;
+        }
+        let removed_service = service.is_some_and(|s| !desired_services.contains(s));
+        if removed_service && !desired.broken_files.is_empty() {
+            held_back += 1;
+            continue;
+        }
+        if kind == "PersistentVolumeClaim" {
+            let policy = service.and_then(|s| service_policy(owned, s));
+            if !(removed_service && policy == Some("Delete")) {
+                continue;
+            }
+        }
+        let reason = if removed_service {
+            "its service is no longer in git"
+        } else {
+            "no longer part of its service"
+        };
+        out.push(
+            StepSpec {
+                provider: Provider::Kubernetes,
+                action: Action::Delete,
+                id: step_id(kind, namespace, name),
+                resource: resource(kind, namespace, name),
+                service,
+                rank: rank(kind),
+                reason: reason.to_owned(),
+            },
+            Some((*object).clone()),
+            None,
+            Vec::new(),
+            false,
+        );
+    }
+    if held_back > 0 {
+        let files: Vec<String> = desired
+            .broken_files
+            .iter()
+            .map(|f| f.display().to_string())
+            .collect();
+        out.warnings.push(format!("{held_back} deletion(s) held back: {} could not be read, so a removed service may only look removed", files.join(", ")));
+    }
+}
+
+/// The deletion policy recorded on a service's live objects.
+pub(crate) fn service_policy<'a>(
+    owned: &BTreeMap<(String, String, String), &'a Value>,
+    service: &str,
+) -> Option<&'a str> {
+    owned
+        .values()
+        .filter(|o| label(o, labels::SERVICE) == Some(service))
+        .find_map(|o| o["metadata"]["annotations"][DELETION_POLICY].as_str())
+}

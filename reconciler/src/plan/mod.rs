@@ -1,0 +1,181 @@
+//! The plan engine: `plan(desired, live, options) -> Plan`, pure (no client, no async).
+
+pub mod desired;
+pub mod diff;
+mod dns;
+mod draft;
+pub mod kubernetes;
+pub mod model;
+mod order;
+pub mod static_ips;
+
+use std::collections::BTreeMap;
+
+use serde_json::Value;
+
+use firecamp_catalog::{RenderError, labels};
+
+pub use desired::Desired;
+pub use model::{
+    Action, FieldChange, PLAN_FORMAT_VERSION, Plan, PlannedMember, Provider, Step, Summary,
+    Untouched,
+};
+pub use static_ips::{Allocation, AllocationError};
+
+use self::draft::Drafts;
+use self::kubernetes::{DELETION_POLICY, DEPENDS_ON};
+use crate::live::LiveState;
+
+/// Choices that change what a plan may do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct PlanOptions {
+    /// Allow a plan that deletes every service (the desired set is empty, the live one is not).
+    pub allow_empty: bool,
+}
+
+/// Why no plan can be made.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanError {
+    /// The spec set has no valid Cluster.
+    #[error("the spec set has no valid Cluster document")]
+    NoCluster,
+    /// A service cannot be rendered.
+    #[error("cannot render service {0}")]
+    Render(String, #[source] RenderError),
+    /// The desired set is empty and the live one is not.
+    #[error(
+        "the specs describe no service but firecamp manages {0} service(s); refusing to delete them all (use --allow-empty if that is meant)"
+    )]
+    EmptyDesired(usize),
+    /// A static IP cannot be allocated.
+    #[error("cannot allocate a static IP")]
+    Allocation(#[source] AllocationError),
+    /// The steps depend on each other in a cycle.
+    #[error("the plan's steps depend on each other in a cycle: {}", .0.join(" → "))]
+    Cycle(Vec<String>),
+}
+
+/// Plans the changes that make `live` match `desired`.
+///
+/// # Errors
+/// See [`PlanError`].
+pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result<Plan, PlanError> {
+    let live_services = live_services(live, &desired.cluster.metadata.name);
+    let desired_count = desired.services.len() + desired.rejected.len() + desired.suspended.len();
+    if desired_count == 0 && !live_services.is_empty() && !options.allow_empty {
+        return Err(PlanError::EmptyDesired(live_services.len()));
+    }
+    let policies: BTreeMap<String, String> = live_services
+        .iter()
+        .filter_map(|(s, (policy, _))| policy.clone().map(|p| (s.clone(), p)))
+        .collect();
+    let allocations = static_ips::allocate(desired, live).map_err(PlanError::Allocation)?;
+    let mut drafts = Drafts::default();
+    kubernetes::plan_objects(desired, live, &mut drafts);
+    static_ips::plan_static_ips(desired, live, &allocations, &policies, &mut drafts);
+    dns::plan_records(desired, live, &allocations, &policies, &mut drafts);
+    let mut references: BTreeMap<String, Vec<String>> = live_services
+        .iter()
+        .map(|(s, (_, deps))| (s.clone(), deps.clone()))
+        .collect();
+    references.extend(
+        desired
+            .services
+            .iter()
+            .map(|s| (s.name.clone(), s.depends_on.clone())),
+    );
+    let Drafts {
+        drafts,
+        summary,
+        warnings,
+    } = drafts;
+    let steps = order::order(drafts, &references)?;
+    let untouched = desired
+        .rejected
+        .iter()
+        .map(|s| Untouched {
+            service: s.clone(),
+            reason: "its spec has problems; nothing is changed or deleted".to_owned(),
+        })
+        .chain(desired.suspended.iter().map(|s| Untouched {
+            service: s.clone(),
+            reason: "suspended".to_owned(),
+        }))
+        .collect();
+    Ok(Plan {
+        format_version: PLAN_FORMAT_VERSION,
+        steps,
+        members: members(desired, live, &allocations),
+        untouched,
+        warnings,
+        summary,
+    })
+}
+
+/// Services with live objects: deletion policy and references recorded on them.
+fn live_services(
+    live: &LiveState,
+    cluster: &str,
+) -> BTreeMap<String, (Option<String>, Vec<String>)> {
+    let mut services = BTreeMap::new();
+    for object in &live.objects {
+        let labels_of = &object["metadata"]["labels"];
+        if labels_of[labels::MANAGED_BY] != labels::FIRECAMP
+            || labels_of[labels::CLUSTER]
+                .as_str()
+                .is_some_and(|c| c != cluster)
+        {
+            continue;
+        }
+        let Some(service) = labels_of[labels::SERVICE].as_str() else {
+            continue;
+        };
+        let annotations = &object["metadata"]["annotations"];
+        let entry = services
+            .entry(service.to_owned())
+            .or_insert((None, Vec::new()));
+        if let Some(policy) = annotations[DELETION_POLICY].as_str() {
+            entry.0 = Some(policy.to_owned());
+        }
+        if let Some(Value::String(deps)) = annotations.get(DEPENDS_ON) {
+            entry.1 = deps
+                .split(',')
+                .filter(|d| !d.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+    }
+    services
+}
+
+fn members(
+    desired: &Desired,
+    live: &LiveState,
+    allocations: &BTreeMap<String, Allocation>,
+) -> Vec<PlannedMember> {
+    desired
+        .services
+        .iter()
+        .flat_map(|service| service.members.iter().map(move |m| (service, m)))
+        .map(|(service, m)| {
+            let node = live.placement(&m.member.name).and_then(|p| p.node.clone());
+            let ip = allocations
+                .get(&m.member.name)
+                .and_then(|a| a.ip)
+                .map(|ip| ip.to_string())
+                .or_else(|| {
+                    node.as_deref()
+                        .and_then(|n| live.node(n))
+                        .map(|n| n.host_ip.to_string())
+                });
+            PlannedMember {
+                name: m.member.name.clone(),
+                service: service.name.clone(),
+                zone: m.member.zone.clone(),
+                node,
+                ip,
+                dns_name: m.dns_name.clone(),
+            }
+        })
+        .collect()
+}
