@@ -40,7 +40,7 @@ fn walk(path: &str, desired: &Value, live: Option<&Value>, out: &mut Vec<FieldCh
                 walk(&join(path, key), value, l.get(key), out);
             }
         }
-        (Value::Array(d), Value::Array(l)) => match merge_key(d) {
+        (Value::Array(d), Value::Array(l)) => match merge_key(path, d) {
             Some(key) => {
                 for item in d {
                     let id = &item[key];
@@ -69,16 +69,23 @@ fn walk(path: &str, desired: &Value, live: Option<&Value>, out: &mut Vec<FieldCh
     }
 }
 
-/// The key that identifies the items of a list of objects, when every item has it.
-fn merge_key(items: &[Value]) -> Option<&'static str> {
-    ["name", "containerPort", "mountPath", "key", "ip"]
-        .into_iter()
-        .find(|key| {
-            !items.is_empty()
-                && items
-                    .iter()
-                    .all(|item| item.get(key).is_some_and(|v| !v.is_null()))
-        })
+/// The key that identifies the items of a list, as Kubernetes' strategic merge uses it for that
+/// field (`containers` by name, `volumeMounts` by mountPath, ...), when every item has a distinct
+/// value; other lists compare by position.
+fn merge_key(path: &str, items: &[Value]) -> Option<&'static str> {
+    let field = path.rsplit('.').next().unwrap_or(path);
+    let field = field.split('[').next().unwrap_or(field);
+    let key = match field {
+        "containers" | "initContainers" | "env" | "volumes" | "imagePullSecrets" => "name",
+        "volumeMounts" => "mountPath",
+        "ports" if items.iter().all(|i| i.get("containerPort").is_some()) => "containerPort",
+        "ports" => "port",
+        _ => return None,
+    };
+    let values: Vec<&Value> = items.iter().filter_map(|item| item.get(key)).collect();
+    let distinct: std::collections::BTreeSet<String> =
+        values.iter().map(|v| v.to_string()).collect();
+    (values.len() == items.len() && distinct.len() == items.len()).then_some(key)
 }
 
 /// Equal values, or the same quantity written two ways, or a number and its decimal string.
@@ -124,6 +131,13 @@ mod tests {
         let changes = diff(&desired, &live);
         assert_eq!(changes.len(), 1);
         assert_eq!(changes[0].path, "containers[a].image");
+    }
+
+    #[test]
+    fn volume_mounts_are_matched_by_mount_path() {
+        let desired = json!({"volumeMounts": [{"name": "config", "mountPath": "/etc/a"}, {"name": "config", "mountPath": "/x", "subPath": "x"}]});
+        let live = json!({"volumeMounts": [{"name": "config", "mountPath": "/x", "subPath": "x"}, {"name": "config", "mountPath": "/etc/a"}]});
+        assert!(diff(&desired, &live).is_empty());
     }
 
     #[test]

@@ -1,0 +1,128 @@
+//! Shared by the plan tests: spec sets, a base live state (nodes and subnets, nothing owned yet),
+//! and scheduling of members onto nodes.
+
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of this module"
+)]
+
+use std::net::Ipv4Addr;
+use std::path::Path;
+
+use firecamp::live::{Eni, LiveState, MemberPlacement, Node, Subnet, simulate_apply};
+use firecamp::plan::{Desired, Plan, PlanOptions, plan};
+use firecamp_catalog::labels;
+use firecamp_schema::validate::{SourceFile, validate_files, validate_path};
+use firecamp_schema::{Limits, Validation};
+
+/// The repository root.
+pub fn repo() -> std::path::PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The examples' validation.
+pub fn examples() -> Validation {
+    validate_path(&repo().join("examples"), &Limits::default()).expect("readable")
+}
+
+/// Validation of in-memory spec files.
+pub fn specs(files: &[(&str, &str)]) -> Validation {
+    let sources = files
+        .iter()
+        .map(|(path, text)| SourceFile::in_memory(*path, *text))
+        .collect();
+    validate_files(Path::new("specs"), sources, &Limits::default())
+}
+
+/// The examples' Cluster document.
+pub fn cluster_yaml() -> String {
+    std::fs::read_to_string(repo().join("examples/cluster.yaml")).expect("cluster.yaml")
+}
+
+/// Two nodes per zone of the examples' cluster, and its subnets with foreign addresses in use.
+pub fn base_live() -> LiveState {
+    let zones = [
+        ("us-east-1a", "subnet-0a1b2c3d4e5f60711", 16),
+        ("us-east-1b", "subnet-0a1b2c3d4e5f60712", 32),
+        ("us-east-1c", "subnet-0a1b2c3d4e5f60713", 48),
+    ];
+    let mut live = LiveState::default();
+    for (z, (zone, subnet, third)) in zones.into_iter().enumerate() {
+        let mut used = vec![
+            Ipv4Addr::new(10, 0, third, 4),
+            Ipv4Addr::new(10, 0, third, 5),
+        ];
+        for n in 0..2u8 {
+            let host_ip = Ipv4Addr::new(10, 0, third, 10 + n);
+            used.push(host_ip);
+            live.nodes.push(Node {
+                name: format!("ip-10-0-{third}-{}.ec2.internal", 10 + n),
+                zone: zone.to_owned(),
+                host_ip,
+                instance_id: format!("i-0{z}{n}a1b2c3d4e5f6078"),
+                eni: Eni {
+                    id: format!("eni-0{z}{n}a1b2c3d4e5f6078"),
+                    secondary_ips: Vec::new(),
+                },
+            });
+        }
+        live.subnets.push(Subnet {
+            id: subnet.to_owned(),
+            cidr: format!("10.0.{third}.0/20"),
+            used_ips: used,
+        });
+    }
+    live
+}
+
+/// Plans with default options, panicking on errors.
+pub fn plan_of(validation: &Validation, live: &LiveState) -> Plan {
+    let desired = Desired::from_validation(validation).expect("desired state");
+    plan(&desired, live, PlanOptions::default()).expect("a plan")
+}
+
+/// Schedules every StatefulSet pod of `live` on a node of its zone (ordinal-th node), running
+/// the StatefulSet's current template.
+pub fn schedule(live: &mut LiveState) {
+    let mut placements = Vec::new();
+    for object in live.objects.iter().filter(|o| o["kind"] == "StatefulSet") {
+        let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        let zone = object["metadata"]["labels"][labels::ZONE]
+            .as_str()
+            .unwrap_or_default();
+        let hash = object["spec"]["template"]["metadata"]["annotations"][labels::CONFIG_HASH]
+            .as_str()
+            .map(str::to_owned);
+        let nodes: Vec<&Node> = live.nodes.iter().filter(|n| n.zone == zone).collect();
+        for ordinal in 0..object["spec"]["replicas"].as_u64().unwrap_or(0) {
+            let node = nodes[usize::try_from(ordinal).unwrap_or(0) % nodes.len()];
+            placements.push(MemberPlacement {
+                member: format!("{name}-{ordinal}"),
+                node: Some(node.name.clone()),
+                ready: true,
+                config_hash: hash.clone(),
+            });
+        }
+    }
+    live.members = placements;
+}
+
+/// Plans, applies, schedules and plans again until nothing is left (at most 4 rounds).
+pub fn converge(validation: &Validation, mut live: LiveState) -> LiveState {
+    for _ in 0..4 {
+        let plan = plan_of(validation, &live);
+        if plan.is_empty() {
+            return live;
+        }
+        live = simulate_apply(&plan, &live);
+        schedule(&mut live);
+    }
+    let left = plan_of(validation, &live);
+    panic!(
+        "no convergence after 4 rounds: {:#?}",
+        left.steps
+            .iter()
+            .map(|s| (&s.id, &s.reason, &s.changes))
+            .collect::<Vec<_>>()
+    );
+}

@@ -1,0 +1,466 @@
+//! The plan engine's behaviour on the examples and on targeted changes.
+
+mod common;
+
+use common::{base_live, cluster_yaml, converge, examples, plan_of, specs};
+use firecamp::live::{LiveState, simulate_apply};
+use firecamp::plan::{Action, Desired, PlanError, PlanOptions, Provider, plan};
+
+fn actions(plan: &firecamp::plan::Plan) -> Vec<(Action, String)> {
+    plan.steps
+        .iter()
+        .map(|s| (s.action, s.resource.clone()))
+        .collect()
+}
+
+#[test]
+fn the_examples_converge_and_a_converged_cluster_plans_nothing() {
+    let validation = examples();
+    let live = converge(&validation, base_live());
+    let again = plan_of(&validation, &live);
+    assert!(again.is_empty());
+    assert!(again.summary.in_sync > 150, "{:?}", again.summary);
+    assert!(
+        live.dns_records.iter().any(|r| r.record_type == "TXT"),
+        "ownership records exist"
+    );
+    assert_eq!(live.static_ips.len(), 9, "3 Consul + 6 Redis members");
+}
+
+#[test]
+fn the_same_inputs_give_a_byte_identical_plan() {
+    let validation = examples();
+    let live = base_live();
+    let first = serde_json::to_string(&plan_of(&validation, &live)).expect("json");
+    let second = serde_json::to_string(&plan_of(&validation, &live)).expect("json");
+    assert_eq!(first, second);
+}
+
+#[test]
+fn every_step_comes_after_the_steps_it_depends_on() {
+    let plan = plan_of(&examples(), &base_live());
+    let position: std::collections::BTreeMap<&str, usize> = plan
+        .steps
+        .iter()
+        .enumerate()
+        .map(|(i, s)| (s.id.as_str(), i))
+        .collect();
+    for (i, step) in plan.steps.iter().enumerate() {
+        for dependency in &step.depends_on {
+            assert!(
+                position[dependency.as_str()] < i,
+                "{} runs before its dependency {dependency}",
+                step.id
+            );
+        }
+    }
+    let first = |resource: &str| {
+        plan.steps
+            .iter()
+            .position(|s| s.resource == resource)
+            .expect(resource)
+    };
+    assert!(
+        first("StatefulSet firecamp/zk-server-c") < first("ConfigMap firecamp/kafka-config"),
+        "ZooKeeper before Kafka"
+    );
+    assert!(
+        first("ConfigMap firecamp/consul-config") < first("StatefulSet firecamp/consul-server-a")
+    );
+    assert!(
+        first("static IP of consul-server-a-0") < first("StatefulSet firecamp/consul-server-a"),
+        "IP allocated before the pod starts"
+    );
+    assert!(
+        first("StatefulSet firecamp/catalog-mongo-replica-c")
+            < first("Job firecamp/catalog-mongo-init"),
+        "init job last"
+    );
+}
+
+#[test]
+fn static_ips_skip_reserved_and_foreign_addresses() {
+    let plan = plan_of(&examples(), &base_live());
+    let ips: Vec<String> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::AllocateIp && s.resource.contains("consul-server-a-0"))
+        .map(|s| {
+            s.after.as_ref().expect("after")["ip"]
+                .as_str()
+                .expect("ip")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(
+        ips,
+        ["10.0.16.6"],
+        ".0-.3 are reserved by AWS, .4 and .5 are used by someone else"
+    );
+}
+
+#[test]
+fn a_change_in_git_is_an_update_with_restarts_and_live_edits_are_drift() {
+    let validation = examples();
+    let mut live = converge(&validation, base_live());
+    // Someone scaled a StatefulSet by hand: drift.
+    let edited = live
+        .objects
+        .iter_mut()
+        .find(|o| o["metadata"]["name"] == "zk-server-a")
+        .expect("zk-server-a");
+    edited["spec"]["replicas"] = serde_json::json!(2);
+    let drift = plan_of(&validation, &live);
+    assert_eq!(
+        actions(&drift),
+        [(
+            Action::Update,
+            "StatefulSet firecamp/zk-server-a".to_owned()
+        )]
+    );
+    assert!(drift.steps[0].drift);
+    assert!(drift.steps[0].reason.contains("drift"));
+    // A heap change in git: new config hash, members restarted, not drift.
+    let live = converge(&validation, base_live());
+    let zk = std::fs::read_to_string(common::repo().join("examples/coordination/zookeeper.yaml"))
+        .expect("zk");
+    let validation = specs(&[
+        ("cluster.yaml", &cluster_yaml()),
+        ("zk.yaml", &zk.replace("heapSize: 2Gi", "heapSize: 3Gi")),
+    ]);
+    let changed = plan_of(&validation, &live);
+    let zk_steps: Vec<_> = changed
+        .steps
+        .iter()
+        .filter(|s| s.service.as_deref() == Some("zk"))
+        .collect();
+    assert!(zk_steps.iter().all(|s| !s.drift));
+    assert_eq!(
+        zk_steps
+            .iter()
+            .filter(|s| s.action == Action::Update && s.resource.starts_with("StatefulSet"))
+            .count(),
+        3
+    );
+    assert_eq!(
+        zk_steps
+            .iter()
+            .filter(|s| s.action == Action::RestartMember)
+            .count(),
+        3
+    );
+    let update = zk_steps
+        .iter()
+        .find(|s| s.action == Action::Update)
+        .expect("update");
+    assert!(
+        update
+            .changes
+            .iter()
+            .any(|c| c.path.ends_with("env[SERVER_JVMFLAGS].value")),
+        "{:?}",
+        update.changes
+    );
+}
+
+#[test]
+fn immutable_changes_replace_and_volume_growth_expands_claims() {
+    let validation = examples();
+    let mut live = converge(&validation, base_live());
+    for ordinal in 0..1 {
+        live.objects.push(serde_json::json!({
+            "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+            "metadata": {"name": format!("data-zk-server-a-{ordinal}"), "namespace": "firecamp", "labels": {"app.kubernetes.io/managed-by": "firecamp", "firecamp.io/service": "zk"}},
+            "spec": {"resources": {"requests": {"storage": "20Gi"}}}
+        }));
+    }
+    let zk = std::fs::read_to_string(common::repo().join("examples/coordination/zookeeper.yaml"))
+        .expect("zk");
+    let grown = specs(&[
+        ("cluster.yaml", &cluster_yaml()),
+        ("zk.yaml", &zk.replace("size: 20Gi", "size: 40Gi")),
+    ]);
+    let plan = plan_of(&grown, &live);
+    let zk_steps: Vec<(Action, String)> = plan
+        .steps
+        .iter()
+        .filter(|s| s.service.as_deref() == Some("zk"))
+        .map(|s| (s.action, s.resource.clone()))
+        .collect();
+    assert!(
+        zk_steps.contains(&(
+            Action::ExpandVolume,
+            "PersistentVolumeClaim firecamp/data-zk-server-a-0".to_owned()
+        )),
+        "{zk_steps:?}"
+    );
+    let replace = plan
+        .steps
+        .iter()
+        .find(|s| s.action == Action::Replace)
+        .expect("a replacement");
+    assert!(
+        replace.reason.contains("forces replacement"),
+        "{}",
+        replace.reason
+    );
+    let shrunk = specs(&[
+        ("cluster.yaml", &cluster_yaml()),
+        ("zk.yaml", &zk.replace("size: 20Gi", "size: 10Gi")),
+    ]);
+    let plan = plan_of(&shrunk, &live);
+    assert!(plan.steps.iter().all(|s| !(s.service.as_deref() == Some("zk") && s.resource.starts_with("StatefulSet"))));
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("cannot shrink")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
+fn a_removed_service_is_deleted_but_its_volumes_ips_and_records_are_kept() {
+    let validation = examples();
+    let mut live = converge(&validation, base_live());
+    live.objects.push(serde_json::json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data-consul-server-a-0", "namespace": "firecamp", "labels": {"app.kubernetes.io/managed-by": "firecamp", "firecamp.io/cluster": "prod", "firecamp.io/service": "consul"}},
+        "spec": {"resources": {"requests": {"storage": "20Gi"}}}
+    }));
+    let without_consul: Vec<(String, String)> = walk_examples()
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with("consul.yaml"))
+        .collect();
+    let files: Vec<(&str, &str)> = without_consul
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let plan = plan_of(&specs(&files), &live);
+    let consul: Vec<&firecamp::plan::Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.service.as_deref() == Some("consul"))
+        .collect();
+    assert!(
+        !consul.is_empty()
+            && consul
+                .iter()
+                .all(|s| s.action == Action::Delete && s.provider == Provider::Kubernetes),
+        "{:?}",
+        consul
+            .iter()
+            .map(|s| (&s.action, &s.resource))
+            .collect::<Vec<_>>()
+    );
+    assert!(
+        consul
+            .iter()
+            .all(|s| !s.resource.starts_with("PersistentVolumeClaim")),
+        "volumes are kept (Retain)"
+    );
+    let first = |prefix: &str| {
+        consul
+            .iter()
+            .position(|s| s.resource.starts_with(prefix))
+            .expect(prefix)
+    };
+    assert!(
+        first("StatefulSet") < first("ConfigMap"),
+        "deletes run in reverse order"
+    );
+}
+
+#[test]
+fn a_removed_service_with_deletion_policy_delete_loses_volumes_ips_and_records() {
+    let consul_delete = walk_examples()
+        .into_iter()
+        .map(|(p, t)| {
+            if p.ends_with("consul.yaml") {
+                (
+                    p,
+                    t.replace(
+                        "  replicas: 3\n",
+                        "  replicas: 3\n  deletionPolicy: Delete\n",
+                    ),
+                )
+            } else {
+                (p, t)
+            }
+        })
+        .collect::<Vec<_>>();
+    let files: Vec<(&str, &str)> = consul_delete
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let mut live = converge(&specs(&files), base_live());
+    live.objects.push(serde_json::json!({
+        "apiVersion": "v1", "kind": "PersistentVolumeClaim",
+        "metadata": {"name": "data-consul-server-a-0", "namespace": "firecamp", "labels": {"app.kubernetes.io/managed-by": "firecamp", "firecamp.io/cluster": "prod", "firecamp.io/service": "consul"}},
+        "spec": {"resources": {"requests": {"storage": "20Gi"}}}
+    }));
+    let without: Vec<(&str, &str)> = files
+        .iter()
+        .copied()
+        .filter(|(p, _)| !p.ends_with("consul.yaml"))
+        .collect();
+    let plan = plan_of(&specs(&without), &live);
+    let kinds: Vec<Action> = plan
+        .steps
+        .iter()
+        .filter(|s| s.service.as_deref() == Some("consul"))
+        .map(|s| s.action)
+        .collect();
+    assert!(kinds.contains(&Action::ReleaseIp), "{kinds:?}");
+    assert!(plan.steps.iter().any(|s| s.resource
+        == "PersistentVolumeClaim firecamp/data-consul-server-a-0"
+        && s.action == Action::Delete));
+    assert!(
+        plan.steps
+            .iter()
+            .any(|s| s.provider == Provider::Route53 && s.action == Action::Delete)
+    );
+}
+
+#[test]
+fn a_service_with_a_broken_spec_is_left_exactly_as_it_is() {
+    let validation = examples();
+    let live = converge(&validation, base_live());
+    let broken: Vec<(String, String)> = walk_examples()
+        .into_iter()
+        .map(|(p, t)| {
+            if p.ends_with("consul.yaml") {
+                (p, t.replace("replicas: 3", "replicas: 4"))
+            } else {
+                (p, t)
+            }
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = broken
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let plan = plan_of(&specs(&files), &live);
+    assert!(plan.steps.is_empty(), "{:?}", actions(&plan));
+    assert_eq!(plan.untouched.len(), 1);
+    assert_eq!(plan.untouched[0].service, "consul");
+}
+
+#[test]
+fn an_unparsable_file_holds_back_every_deletion() {
+    let live = converge(&examples(), base_live());
+    let mut files: Vec<(String, String)> = walk_examples()
+        .into_iter()
+        .filter(|(p, _)| !p.ends_with("consul.yaml"))
+        .collect();
+    files.push((
+        "coordination/consul.yaml".to_owned(),
+        "kind: [unclosed\n".to_owned(),
+    ));
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let plan = plan_of(&specs(&refs), &live);
+    assert!(
+        plan.steps.iter().all(|s| s.action != Action::Delete),
+        "{:?}",
+        actions(&plan)
+    );
+    assert!(
+        plan.warnings.iter().any(|w| w.contains("held back")),
+        "{:?}",
+        plan.warnings
+    );
+}
+
+#[test]
+fn an_empty_spec_set_does_not_delete_everything_unless_allowed() {
+    let live = converge(&examples(), base_live());
+    let only_cluster = specs(&[("cluster.yaml", &cluster_yaml())]);
+    let desired = Desired::from_validation(&only_cluster).expect("desired");
+    assert!(matches!(
+        plan(&desired, &live, PlanOptions::default()),
+        Err(PlanError::EmptyDesired(17))
+    ));
+    let allowed = plan(&desired, &live, PlanOptions { allow_empty: true }).expect("allowed");
+    assert!(allowed.summary.destroy > 50);
+}
+
+#[test]
+fn a_member_that_moved_nodes_takes_its_static_ip_along() {
+    let validation = examples();
+    let mut live = converge(&validation, base_live());
+    let placement = live
+        .members
+        .iter_mut()
+        .find(|m| m.member == "consul-server-a-0")
+        .expect("placed");
+    let old = placement.node.clone().expect("node");
+    let new = if old.ends_with("10.ec2.internal") {
+        old.replace("-10.", "-11.")
+    } else {
+        old.replace("-11.", "-10.")
+    };
+    placement.node = Some(new.clone());
+    let plan = plan_of(&validation, &live);
+    let moves: Vec<_> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::MoveIp)
+        .collect();
+    assert_eq!(moves.len(), 1, "{:?}", actions(&plan));
+    assert!(moves[0].reason.contains(&new) && moves[0].reason.contains(&old));
+    let dns_updates = plan
+        .steps
+        .iter()
+        .filter(|s| s.provider == Provider::Route53)
+        .count();
+    assert_eq!(
+        dns_updates, 0,
+        "a static IP's record does not change when its member moves"
+    );
+    assert!(plan_of(&validation, &simulate_apply(&plan, &live)).is_empty());
+}
+
+#[test]
+fn records_firecamp_does_not_own_are_never_changed() {
+    let validation = examples();
+    let mut live: LiveState = converge(&validation, base_live());
+    live.dns_records
+        .retain(|r| !(r.record_type == "TXT" && r.name.starts_with("zk-server-a-0.")));
+    let record = live
+        .dns_records
+        .iter_mut()
+        .find(|r| r.name.starts_with("zk-server-a-0."))
+        .expect("record");
+    record.values = vec!["192.0.2.1".to_owned()];
+    let plan = plan_of(&validation, &live);
+    assert!(plan.steps.is_empty(), "{:?}", actions(&plan));
+    assert!(plan.warnings.iter().any(|w| w.contains("does not own")));
+}
+
+/// Every example spec file: (path relative to examples/, text).
+fn walk_examples() -> Vec<(String, String)> {
+    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                let relative = path
+                    .strip_prefix(base)
+                    .expect("relative")
+                    .display()
+                    .to_string();
+                out.push((relative, std::fs::read_to_string(&path).expect("text")));
+            }
+        }
+    }
+    let base = common::repo().join("examples");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out
+}
