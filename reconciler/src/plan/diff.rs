@@ -17,6 +17,45 @@ pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
     changes
 }
 
+/// `live` reduced to the fields `desired` sets (lists matched as in [`diff`]): what the plan
+/// compares, for showing a change without the fields the API server or others add.
+#[must_use]
+pub fn project(live: &Value, desired: &Value) -> Value {
+    project_at("", live, desired)
+}
+
+fn project_at(path: &str, live: &Value, desired: &Value) -> Value {
+    match (live, desired) {
+        (Value::Object(l), Value::Object(d)) => Value::Object(
+            d.iter()
+                .filter_map(|(key, value)| {
+                    l.get(key)
+                        .map(|lv| (key.clone(), project_at(&join(path, key), lv, value)))
+                })
+                .collect(),
+        ),
+        (Value::Array(l), Value::Array(d)) => match merge_key(path, d) {
+            Some(key) => Value::Array(
+                l.iter()
+                    .filter_map(|item| {
+                        d.iter()
+                            .find(|want| want[key] == item[key])
+                            .map(|want| project_at(path, item, want))
+                    })
+                    .collect(),
+            ),
+            None if l.len() == d.len() => Value::Array(
+                l.iter()
+                    .zip(d)
+                    .map(|(item, want)| project_at(path, item, want))
+                    .collect(),
+            ),
+            None => live.clone(),
+        },
+        _ => live.clone(),
+    }
+}
+
 fn join(path: &str, key: &str) -> String {
     if path.is_empty() {
         key.to_owned()
@@ -121,6 +160,16 @@ mod tests {
         let desired = json!({"spec": {"replicas": 3}});
         let live = json!({"spec": {"replicas": 3, "revisionHistoryLimit": 10}, "status": {"readyReplicas": 3}});
         assert!(diff(&desired, &live).is_empty());
+    }
+
+    #[test]
+    fn projection_keeps_only_the_desired_fields() {
+        let desired = json!({"spec": {"replicas": 3, "containers": [{"name": "a", "image": "x"}]}});
+        let live = json!({"spec": {"replicas": 2, "x": 1, "containers": [{"name": "b"}, {"name": "a", "image": "y", "tty": false}]}, "status": {}});
+        assert_eq!(
+            super::project(&live, &desired),
+            json!({"spec": {"replicas": 2, "containers": [{"name": "a", "image": "y"}]}})
+        );
     }
 
     #[test]

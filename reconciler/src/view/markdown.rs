@@ -7,6 +7,7 @@ use std::fmt::Write as _;
 use similar::TextDiff;
 
 use super::{groups, summary_line};
+use crate::plan::diff::project;
 use crate::plan::{Plan, Step};
 
 /// GitHub's limit for a comment.
@@ -104,7 +105,11 @@ fn step_diff(step: &Step, max_lines: usize) -> String {
     }
     let pretty =
         |value: Option<&serde_json::Value>| value.map(|v| format!("{v:#}\n")).unwrap_or_default();
-    let (before, after) = (pretty(step.before.as_ref()), pretty(step.after.as_ref()));
+    let compared = match (&step.before, &step.after) {
+        (Some(before), Some(after)) => Some(project(before, after)),
+        (before, _) => before.clone(),
+    };
+    let (before, after) = (pretty(compared.as_ref()), pretty(step.after.as_ref()));
     let diff = TextDiff::from_lines(&before, &after)
         .unified_diff()
         .context_radius(3)

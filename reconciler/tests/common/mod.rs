@@ -39,7 +39,7 @@ pub fn cluster_yaml() -> String {
     std::fs::read_to_string(repo().join("examples/cluster.yaml")).expect("cluster.yaml")
 }
 
-/// Two nodes per zone of the examples' cluster, and its subnets with foreign addresses in use.
+/// Three nodes per zone of the examples' cluster, and its subnets with foreign addresses in use.
 pub fn base_live() -> LiveState {
     let zones = [
         ("us-east-1a", "subnet-0a1b2c3d4e5f60711", 16),
@@ -52,7 +52,7 @@ pub fn base_live() -> LiveState {
             Ipv4Addr::new(10, 0, third, 4),
             Ipv4Addr::new(10, 0, third, 5),
         ];
-        for n in 0..2u8 {
+        for n in 0..3u8 {
             let host_ip = Ipv4Addr::new(10, 0, third, 10 + n);
             used.push(host_ip);
             live.nodes.push(Node {
@@ -81,12 +81,18 @@ pub fn plan_of(validation: &Validation, live: &LiveState) -> Plan {
     plan(&desired, live, PlanOptions::default()).expect("a plan")
 }
 
-/// Schedules every StatefulSet pod of `live` on a node of its zone (ordinal-th node), running
-/// the StatefulSet's current template.
+/// Schedules every StatefulSet pod of `live` on a node of its zone, running the StatefulSet's
+/// current template; members of one service take different nodes (as the anti-affinity requires).
 pub fn schedule(live: &mut LiveState) {
     let mut placements = Vec::new();
+    let mut next_node: std::collections::BTreeMap<(String, String), usize> =
+        std::collections::BTreeMap::new();
     for object in live.objects.iter().filter(|o| o["kind"] == "StatefulSet") {
         let name = object["metadata"]["name"].as_str().unwrap_or_default();
+        let service = object["metadata"]["labels"][labels::SERVICE]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned();
         let zone = object["metadata"]["labels"][labels::ZONE]
             .as_str()
             .unwrap_or_default();
@@ -95,7 +101,11 @@ pub fn schedule(live: &mut LiveState) {
             .map(str::to_owned);
         let nodes: Vec<&Node> = live.nodes.iter().filter(|n| n.zone == zone).collect();
         for ordinal in 0..object["spec"]["replicas"].as_u64().unwrap_or(0) {
-            let node = nodes[usize::try_from(ordinal).unwrap_or(0) % nodes.len()];
+            let slot = next_node
+                .entry((service.clone(), zone.to_owned()))
+                .or_insert(0);
+            let node = nodes[*slot % nodes.len()];
+            *slot += 1;
             placements.push(MemberPlacement {
                 member: format!("{name}-{ordinal}"),
                 node: Some(node.name.clone()),
