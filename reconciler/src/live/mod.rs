@@ -3,6 +3,7 @@
 //! the nodes, and the static-IP allocation. Providers fill it in bulk; it can be saved to and read
 //! from a JSON snapshot, so plans can be computed where no cluster credentials exist.
 
+mod index;
 mod simulate;
 mod snapshot;
 
@@ -11,6 +12,7 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
+pub use index::LiveIndex;
 pub use simulate::{as_served, simulate_apply};
 pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError, read_snapshot, write_snapshot};
 

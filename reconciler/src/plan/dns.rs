@@ -12,7 +12,7 @@ use super::desired::Desired;
 use super::draft::{Drafts, Rank, StepSpec};
 use super::model::{Action, FieldChange, Provider};
 use super::static_ips::Allocation;
-use crate::live::{DnsRecord, LiveState};
+use crate::live::{DnsRecord, LiveIndex};
 
 /// The ownership TXT value of a name (format version 1).
 #[must_use]
@@ -33,7 +33,7 @@ fn owner<'a>(value: &'a str, cluster: &str) -> Option<&'a str> {
 /// The desired A records: name → (service, address, ttl).
 fn desired_records(
     desired: &Desired,
-    live: &LiveState,
+    index: &LiveIndex<'_>,
     allocations: &BTreeMap<String, Allocation>,
 ) -> BTreeMap<String, (String, String, u32)> {
     let mut records = BTreeMap::new();
@@ -44,11 +44,9 @@ fn desired_records(
                     .get(&record.member)
                     .and_then(|a| a.ip)
                     .map(|ip| ip.to_string()),
-                RecordTarget::NodeIp => live
-                    .placement(&record.member)
-                    .and_then(|p| p.node.as_deref())
-                    .and_then(|n| live.node(n))
-                    .map(|n| n.host_ip.to_string()),
+                RecordTarget::NodeIp => {
+                    index.node_of(&record.member).map(|n| n.host_ip.to_string())
+                }
             };
             if let Some(address) = address {
                 records.insert(
@@ -64,12 +62,13 @@ fn desired_records(
 /// Adds the record steps.
 pub(crate) fn plan_records(
     desired: &Desired,
-    live: &LiveState,
+    index: &LiveIndex<'_>,
     allocations: &BTreeMap<String, Allocation>,
     policies: &BTreeMap<String, String>,
     out: &mut Drafts,
 ) {
     let cluster = &desired.cluster.metadata.name;
+    let live = index.live;
     let live_a: BTreeMap<&str, &DnsRecord> = live
         .dns_records
         .iter()
@@ -87,7 +86,7 @@ pub(crate) fn plan_records(
                 .map(|s| (r.name.as_str(), s))
         })
         .collect();
-    let wanted = desired_records(desired, live, allocations);
+    let wanted = desired_records(desired, index, allocations);
     for (name, (service, address, ttl)) in &wanted {
         let after = json!({"name": name, "type": "A", "ttl": ttl, "values": [address], "owner": ownership(cluster, service)});
         let spec = |action, reason: String| StepSpec {

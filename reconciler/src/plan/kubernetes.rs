@@ -4,7 +4,6 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use firecamp_catalog::{KubeObject, labels};
 use firecamp_schema::spec::DeletionPolicy;
@@ -14,7 +13,7 @@ use super::desired::Desired;
 use super::diff::diff;
 use super::draft::{Drafts, Rank, StepSpec};
 use super::model::{Action, FieldChange, Provider};
-use crate::live::LiveState;
+use crate::live::{LiveIndex, LiveState};
 
 /// Annotation: hash of the desired object last applied; equal to the current one means a live
 /// difference is drift, not a change asked for in git.
@@ -67,14 +66,33 @@ fn rank(kind: &str) -> Rank {
     }
 }
 
+/// FNV-1a (64-bit) over everything written: a stable, fast fingerprint for change detection.
+struct Fingerprint(u64);
+
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The desired-hash of an object: its serialized form's fingerprint, as 16 hex digits.
+fn desired_hash(value: &Value) -> String {
+    let mut fingerprint = Fingerprint(0xcbf2_9ce4_8422_2325);
+    let _ = serde_json::to_writer(&mut fingerprint, value);
+    format!("{:016x}", fingerprint.0)
+}
+
 /// The manifest firecamp applies: the catalog's object plus its own annotations.
 fn manifest(object: &KubeObject, service: Option<(&str, DeletionPolicy, &[String])>) -> Value {
     let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
-    let hash: String = Sha256::digest(value.to_string())
-        .iter()
-        .take(8)
-        .map(|b| format!("{b:02x}"))
-        .collect();
+    let hash = desired_hash(&value);
     let annotations = value["metadata"]
         .as_object_mut()
         .map(|m| m.entry("annotations").or_insert_with(|| json!({})));
@@ -95,7 +113,8 @@ fn manifest(object: &KubeObject, service: Option<(&str, DeletionPolicy, &[String
 }
 
 /// Adds the Kubernetes steps.
-pub(crate) fn plan_objects(desired: &Desired, live: &LiveState, out: &mut Drafts) {
+pub(crate) fn plan_objects(desired: &Desired, index: &LiveIndex<'_>, out: &mut Drafts) {
+    let live = index.live;
     let cluster = &desired.cluster.metadata.name;
     let owned: BTreeMap<(String, String, String), &Value> = live
         .objects
@@ -108,7 +127,7 @@ pub(crate) fn plan_objects(desired: &Desired, live: &LiveState, out: &mut Drafts
     for object in &desired.platform {
         let value = manifest(object, None);
         wanted.insert(identity(&value));
-        plan_object(&value, None, &owned, live, out);
+        plan_object(&value, None, &owned, index, out);
     }
     for service in &desired.services {
         let policy = desired
@@ -119,7 +138,7 @@ pub(crate) fn plan_objects(desired: &Desired, live: &LiveState, out: &mut Drafts
         for object in &service.objects {
             let value = manifest(object, Some((&service.name, policy, &service.depends_on)));
             wanted.insert(identity(&value));
-            plan_object(&value, Some(&service.name), &owned, live, out);
+            plan_object(&value, Some(&service.name), &owned, index, out);
         }
     }
     plan_deletions(desired, &owned, &wanted, out);
@@ -133,7 +152,7 @@ fn plan_object(
     value: &Value,
     service: Option<&str>,
     owned: &BTreeMap<(String, String, String), &Value>,
-    live: &LiveState,
+    index: &LiveIndex<'_>,
     out: &mut Drafts,
 ) {
     let (kind, namespace, name) = identity(value);
@@ -167,7 +186,7 @@ fn plan_object(
         .filter(|c| c.path != hash_path)
         .collect();
     if kind == "StatefulSet" {
-        plan_restarts(value, service, live, out);
+        plan_restarts(value, service, index, out);
     }
     if changes.is_empty() {
         out.in_sync();
@@ -201,7 +220,7 @@ fn plan_object(
         );
         return;
     }
-    if kind == "StatefulSet" && !plan_volume_growth(value, current, service, live, out) {
+    if kind == "StatefulSet" && !plan_volume_growth(value, current, service, index.live, out) {
         return;
     }
     let reason = if kind == "Job" {
@@ -306,14 +325,19 @@ fn plan_volume_growth(
 }
 
 /// Members whose pod runs an older template than the StatefulSet's (updates are OnDelete).
-fn plan_restarts(statefulset: &Value, service: Option<&str>, live: &LiveState, out: &mut Drafts) {
+fn plan_restarts(
+    statefulset: &Value,
+    service: Option<&str>,
+    index: &LiveIndex<'_>,
+    out: &mut Drafts,
+) {
     let (_, namespace, name) = identity(statefulset);
     let hash =
         statefulset["spec"]["template"]["metadata"]["annotations"][labels::CONFIG_HASH].as_str();
     let replicas = statefulset["spec"]["replicas"].as_u64().unwrap_or(0);
     for ordinal in 0..replicas {
         let member = format!("{name}-{ordinal}");
-        let Some(placement) = live.placement(&member) else {
+        let Some(placement) = index.placement(&member) else {
             continue;
         };
         if placement.config_hash.as_deref() == hash {

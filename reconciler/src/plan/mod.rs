@@ -24,7 +24,7 @@ pub use static_ips::{Allocation, AllocationError};
 
 use self::draft::Drafts;
 use self::kubernetes::{DELETION_POLICY, DEPENDS_ON};
-use crate::live::LiveState;
+use crate::live::{LiveIndex, LiveState};
 
 /// Choices that change what a plan may do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -69,11 +69,12 @@ pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result
         .iter()
         .filter_map(|(s, (policy, _))| policy.clone().map(|p| (s.clone(), p)))
         .collect();
+    let index = LiveIndex::new(live);
     let allocations = static_ips::allocate(desired, live).map_err(PlanError::Allocation)?;
     let mut drafts = Drafts::default();
-    kubernetes::plan_objects(desired, live, &mut drafts);
-    static_ips::plan_static_ips(desired, live, &allocations, &policies, &mut drafts);
-    dns::plan_records(desired, live, &allocations, &policies, &mut drafts);
+    kubernetes::plan_objects(desired, &index, &mut drafts);
+    static_ips::plan_static_ips(desired, &index, &allocations, &policies, &mut drafts);
+    dns::plan_records(desired, &index, &allocations, &policies, &mut drafts);
     let mut references: BTreeMap<String, Vec<String>> = live_services
         .iter()
         .map(|(s, (_, deps))| (s.clone(), deps.clone()))
@@ -105,7 +106,7 @@ pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result
     Ok(Plan {
         format_version: PLAN_FORMAT_VERSION,
         steps,
-        members: members(desired, live, &allocations),
+        members: members(desired, &index, &allocations),
         untouched,
         warnings,
         summary,
@@ -150,7 +151,7 @@ fn live_services(
 
 fn members(
     desired: &Desired,
-    live: &LiveState,
+    index: &LiveIndex<'_>,
     allocations: &BTreeMap<String, Allocation>,
 ) -> Vec<PlannedMember> {
     desired
@@ -158,16 +159,12 @@ fn members(
         .iter()
         .flat_map(|service| service.members.iter().map(move |m| (service, m)))
         .map(|(service, m)| {
-            let node = live.placement(&m.member.name).and_then(|p| p.node.clone());
+            let node = index.placement(&m.member.name).and_then(|p| p.node.clone());
             let ip = allocations
                 .get(&m.member.name)
                 .and_then(|a| a.ip)
                 .map(|ip| ip.to_string())
-                .or_else(|| {
-                    node.as_deref()
-                        .and_then(|n| live.node(n))
-                        .map(|n| n.host_ip.to_string())
-                });
+                .or_else(|| index.node_of(&m.member.name).map(|n| n.host_ip.to_string()));
             PlannedMember {
                 name: m.member.name.clone(),
                 service: service.name.clone(),

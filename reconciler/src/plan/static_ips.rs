@@ -12,7 +12,7 @@ use serde_json::json;
 use super::desired::Desired;
 use super::draft::{Drafts, Rank, StepSpec};
 use super::model::{Action, Provider};
-use crate::live::LiveState;
+use crate::live::{LiveIndex, LiveState};
 
 /// Why an address cannot be allocated.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -125,7 +125,7 @@ pub fn allocate(
 /// Adds allocate, assign, move and release steps.
 pub(crate) fn plan_static_ips(
     desired: &Desired,
-    live: &LiveState,
+    index: &LiveIndex<'_>,
     allocations: &BTreeMap<String, Allocation>,
     policies: &BTreeMap<String, String>,
     out: &mut Drafts,
@@ -175,20 +175,13 @@ pub(crate) fn plan_static_ips(
             continue;
         };
         let ip = address.to_string();
-        let Some(node) = live
-            .placement(member)
-            .and_then(|p| p.node.as_deref())
-            .and_then(|n| live.node(n))
-        else {
+        let Some(node) = index.node_of(member) else {
             continue;
         };
         if node.eni.secondary_ips.contains(&address) {
             continue;
         }
-        let holder = live
-            .nodes
-            .iter()
-            .find(|n| n.eni.secondary_ips.contains(&address));
+        let holder = index.holder(address);
         let (action, reason, before) = match holder {
             Some(old) => (
                 Action::MoveIp,
@@ -226,7 +219,7 @@ pub(crate) fn plan_static_ips(
     }
     let desired_services: BTreeSet<&str> =
         desired.services.iter().map(|s| s.name.as_str()).collect();
-    for (member, recorded) in &live.static_ips {
+    for (member, recorded) in &index.live.static_ips {
         if allocations.contains_key(member)
             || desired_services.contains(recorded.service.as_str())
             || desired.is_untouchable(&recorded.service)

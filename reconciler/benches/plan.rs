@@ -1,0 +1,93 @@
+//! Planning a large cluster that is in sync: 1,000 services with 5,000 members (500 ZooKeeper
+//! ensembles of 5 and 500 Kafka clusters of 5 brokers, one file per pair) against the floor of
+//! reading and parsing the same YAML files.
+
+use std::hint::black_box;
+use std::path::Path;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use firecamp::live::{LiveState, simulate_apply};
+use firecamp::plan::{Desired, PlanOptions, plan};
+use firecamp_schema::validate::read_specs;
+use firecamp_schema::yaml::load_documents;
+use firecamp_schema::{Limits, validate_path};
+
+const CLUSTER: &str = "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {name: bench}\n\
+spec: {region: us-east-1, vpcId: vpc-0a1b2c3d, zones: [{name: us-east-1a, subnetId: subnet-0a1b2c3d}, \
+{name: us-east-1b, subnetId: subnet-1a1b2c3d}, {name: us-east-1c, subnetId: subnet-2a1b2c3d}], defaults: {volume: {size: 100Gi}}}\n";
+
+fn write_specs(dir: &Path, pairs: usize) {
+    std::fs::write(dir.join("cluster.yaml"), CLUSTER).expect("write");
+    for i in 0..pairs {
+        let text = format!(
+            "apiVersion: firecamp.io/v1alpha1\nkind: ZooKeeper\nmetadata: {{name: zk-{i}}}\nspec: {{replicas: 5, heapSize: 1Gi}}\n---\n\
+             apiVersion: firecamp.io/v1alpha1\nkind: Kafka\nmetadata: {{name: kafka-{i}}}\nspec: {{replicas: 5, zookeeper: zk-{i}, heapSize: 1Gi}}\n"
+        );
+        std::fs::write(dir.join(format!("pair-{i}.yaml")), text).expect("write");
+    }
+}
+
+/// The live state after applying the plan from an empty cluster: everything in sync.
+fn in_sync(desired: &Desired) -> LiveState {
+    let first = plan(desired, &LiveState::default(), PlanOptions::default()).expect("plan");
+    simulate_apply(&first, &LiveState::default())
+}
+
+fn bench(c: &mut Criterion) {
+    let dir = tempfile::tempdir().expect("temp dir");
+    write_specs(dir.path(), 500);
+    let limits = Limits::default();
+    let validation = validate_path(dir.path(), &limits).expect("readable");
+    assert!(
+        validation.is_valid(),
+        "{:?}",
+        validation.diagnostics.first()
+    );
+    let desired = Desired::from_validation(&validation).expect("desired");
+    assert_eq!(desired.services.len(), 1_000);
+    assert_eq!(
+        desired
+            .services
+            .iter()
+            .map(|s| s.members.len())
+            .sum::<usize>(),
+        5_000
+    );
+    let live = in_sync(&desired);
+    assert!(
+        plan(&desired, &live, PlanOptions::default())
+            .expect("plan")
+            .is_empty(),
+        "the live state is in sync"
+    );
+
+    let mut group = c.benchmark_group("1,000 services / 5,000 members in sync");
+    group.sample_size(10);
+    group.bench_function("floor: read and parse the YAML", |b| {
+        b.iter(|| {
+            let files = read_specs(black_box(dir.path()), &limits).expect("readable");
+            files
+                .into_iter()
+                .map(|f| {
+                    load_documents(&f.content.expect("text"), &limits)
+                        .expect("yaml")
+                        .len()
+                })
+                .sum::<usize>()
+        });
+    });
+    group.bench_function("firecamp plan: read, validate, render, plan", |b| {
+        b.iter(|| {
+            let validation = validate_path(black_box(dir.path()), &limits).expect("readable");
+            let desired = Desired::from_validation(&validation).expect("desired");
+            plan(&desired, &live, PlanOptions::default()).expect("plan")
+        });
+    });
+    group.bench_function("plan() alone (desired and live given)", |b| {
+        b.iter(|| plan(black_box(&desired), &live, PlanOptions::default()).expect("plan"));
+    });
+    group.finish();
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
