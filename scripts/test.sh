@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs every check CI runs, on a fresh machine with the Rust toolchain: formatting, lints, and the
 # whole test suite. It first installs the test tools (never installed by hand):
-#   - .venv/ (git-ignored): kubernetes-validate, the OpenAPI schemas of Kubernetes releases;
+#   - .venv/ (git-ignored): kubernetes-validate (the OpenAPI schemas of Kubernetes releases) and
+#     the moto server (an AWS emulator the AWS provider tests start on 127.0.0.1);
 #   - Debian's redis-server, postgresql and zookeeper: the real servers the rendered configs are
 #     started with (on 127.0.0.1) by catalog/tests/real_servers.rs.
 set -euo pipefail
@@ -18,9 +19,9 @@ if [ "${#missing[@]}" -gt 0 ]; then
   $sudo apt-get update -qq
   DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
 fi
-if [ ! -x .venv/bin/kubernetes-validate ]; then
+if [ ! -x .venv/bin/kubernetes-validate ] || [ ! -x .venv/bin/moto_server ]; then
   python3 -m venv .venv
-  .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.37.0'
+  .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.37.0' 'moto[server]==5.2.5'
 fi
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"

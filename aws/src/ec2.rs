@@ -1,0 +1,304 @@
+//! EC2: the addresses used in the Cluster's subnets and the ENIs holding them, read in bulk; and
+//! the static-IP changes a plan asks for (assign, move, release).
+
+use std::collections::BTreeMap;
+use std::net::Ipv4Addr;
+use std::sync::Mutex;
+
+use aws_config::SdkConfig;
+use aws_sdk_ec2::Client;
+use aws_sdk_ec2::types::Filter;
+
+use crate::calls::{CallCounter, RateLimiter};
+use crate::error::AwsError;
+use crate::settings::AwsSettings;
+
+const PROVIDER: &str = "ec2";
+
+/// A subnet and every address in use in it (by any ENI, whoever owns it).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SubnetUsage {
+    /// Subnet id.
+    pub id: String,
+    /// CIDR block.
+    pub cidr: String,
+    /// Availability zone.
+    pub zone: String,
+    /// Addresses in use, sorted.
+    pub used_ips: Vec<Ipv4Addr>,
+}
+
+/// A network interface in one of the subnets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NetworkInterface {
+    /// ENI id.
+    pub id: String,
+    /// Subnet.
+    pub subnet_id: String,
+    /// Instance it is attached to.
+    pub instance_id: Option<String>,
+    /// Its device index on that instance.
+    pub device_index: Option<i32>,
+    /// Primary private address.
+    pub primary_ip: Option<Ipv4Addr>,
+    /// Secondary private addresses.
+    pub secondary_ips: Vec<Ipv4Addr>,
+}
+
+/// The EC2 provider.
+#[derive(Debug)]
+pub struct Ec2Provider {
+    client: Client,
+    writes: RateLimiter,
+    counter: CallCounter,
+    device_index: i32,
+    subnets: Mutex<BTreeMap<String, (String, String)>>,
+}
+
+impl Ec2Provider {
+    /// A provider on `config`, counting into `counter`.
+    #[must_use]
+    pub fn new(config: &SdkConfig, settings: &AwsSettings, counter: CallCounter) -> Self {
+        Self::with_client(Client::new(config), settings, counter)
+    }
+
+    /// A provider on a prepared client (e.g. one with extra interceptors).
+    #[must_use]
+    pub fn with_client(client: Client, settings: &AwsSettings, counter: CallCounter) -> Self {
+        Self {
+            client,
+            writes: RateLimiter::new(settings.ec2_per_second, settings.ec2_per_second.max(1.0)),
+            counter,
+            device_index: settings.eni_device_index,
+            subnets: Mutex::new(BTreeMap::new()),
+        }
+    }
+
+    /// The SDK client (for tests and setup).
+    #[must_use]
+    pub fn client(&self) -> &Client {
+        &self.client
+    }
+
+    /// Reads the subnets' usage and every ENI in them: one DescribeSubnets the first time (CIDRs
+    /// and zones do not change), then one DescribeNetworkInterfaces call per page.
+    ///
+    /// # Errors
+    /// A failed call, or a subnet that does not exist.
+    pub async fn read(
+        &self,
+        subnet_ids: &[String],
+    ) -> Result<(Vec<SubnetUsage>, Vec<NetworkInterface>), AwsError> {
+        self.load_subnets(subnet_ids).await?;
+        let mut interfaces = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.counter.count(PROVIDER, "DescribeNetworkInterfaces");
+            let page = self
+                .client
+                .describe_network_interfaces()
+                .filters(
+                    Filter::builder()
+                        .name("subnet-id")
+                        .set_values(Some(subnet_ids.to_vec()))
+                        .build(),
+                )
+                .max_results(1000)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::call(
+                        "DescribeNetworkInterfaces",
+                        format!("subnets {}", subnet_ids.join(", ")),
+                        &e,
+                    )
+                })?;
+            for eni in page.network_interfaces() {
+                let ips: Vec<(Ipv4Addr, bool)> = eni
+                    .private_ip_addresses()
+                    .iter()
+                    .filter_map(|a| {
+                        Some((
+                            a.private_ip_address()?.parse().ok()?,
+                            a.primary().unwrap_or(false),
+                        ))
+                    })
+                    .collect();
+                interfaces.push(NetworkInterface {
+                    id: eni.network_interface_id().unwrap_or_default().to_owned(),
+                    subnet_id: eni.subnet_id().unwrap_or_default().to_owned(),
+                    instance_id: eni
+                        .attachment()
+                        .and_then(|a| a.instance_id())
+                        .map(str::to_owned),
+                    device_index: eni.attachment().and_then(|a| a.device_index()),
+                    primary_ip: ips.iter().find(|(_, primary)| *primary).map(|(ip, _)| *ip),
+                    secondary_ips: ips
+                        .iter()
+                        .filter(|(_, primary)| !primary)
+                        .map(|(ip, _)| *ip)
+                        .collect(),
+                });
+            }
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                break;
+            }
+        }
+        interfaces.sort_by(|a, b| a.id.cmp(&b.id));
+        let known = self.subnets.lock().map(|s| s.clone()).unwrap_or_default();
+        let usage = subnet_ids
+            .iter()
+            .filter_map(|id| known.get(id).map(|(cidr, zone)| (id, cidr, zone)))
+            .map(|(id, cidr, zone)| {
+                let mut used: Vec<Ipv4Addr> = interfaces
+                    .iter()
+                    .filter(|e| &e.subnet_id == id)
+                    .flat_map(|e| {
+                        e.primary_ip
+                            .into_iter()
+                            .chain(e.secondary_ips.iter().copied())
+                    })
+                    .collect();
+                used.sort();
+                SubnetUsage {
+                    id: id.clone(),
+                    cidr: cidr.clone(),
+                    zone: zone.clone(),
+                    used_ips: used,
+                }
+            })
+            .collect();
+        Ok((usage, interfaces))
+    }
+
+    async fn load_subnets(&self, subnet_ids: &[String]) -> Result<(), AwsError> {
+        let missing: Vec<String> = {
+            let known = self.subnets.lock().map(|s| s.clone()).unwrap_or_default();
+            subnet_ids
+                .iter()
+                .filter(|id| !known.contains_key(*id))
+                .cloned()
+                .collect()
+        };
+        if missing.is_empty() {
+            return Ok(());
+        }
+        self.counter.count(PROVIDER, "DescribeSubnets");
+        let output = self
+            .client
+            .describe_subnets()
+            .set_subnet_ids(Some(missing.clone()))
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::call(
+                    "DescribeSubnets",
+                    format!("subnets {}", missing.join(", ")),
+                    &e,
+                )
+            })?;
+        let mut known = self.subnets.lock().map_err(|_| AwsError::Missing {
+            operation: "DescribeSubnets",
+            what: "lock",
+        })?;
+        for subnet in output.subnets() {
+            if let (Some(id), Some(cidr), Some(zone)) = (
+                subnet.subnet_id(),
+                subnet.cidr_block(),
+                subnet.availability_zone(),
+            ) {
+                known.insert(id.to_owned(), (cidr.to_owned(), zone.to_owned()));
+            }
+        }
+        Ok(())
+    }
+
+    /// The ENI of `instance_id` that static IPs go on (the configured device index).
+    #[must_use]
+    pub fn eni_of<'a>(
+        &self,
+        interfaces: &'a [NetworkInterface],
+        instance_id: &str,
+    ) -> Option<&'a NetworkInterface> {
+        interfaces.iter().find(|e| {
+            e.instance_id.as_deref() == Some(instance_id)
+                && e.device_index == Some(self.device_index)
+        })
+    }
+
+    /// Puts `ip` on `eni` for `member` (never taking it from another ENI).
+    ///
+    /// # Errors
+    /// A failed call, naming the member, ENI and IP.
+    pub async fn assign(&self, member: &str, eni: &str, ip: Ipv4Addr) -> Result<(), AwsError> {
+        self.writes.acquire().await;
+        self.counter.count(PROVIDER, "AssignPrivateIpAddresses");
+        self.client
+            .assign_private_ip_addresses()
+            .network_interface_id(eni)
+            .private_ip_addresses(ip.to_string())
+            .allow_reassignment(false)
+            .send()
+            .await
+            .map_err(|e| {
+                AwsError::call(
+                    "AssignPrivateIpAddresses",
+                    format!("member {member}, ENI {eni}, IP {ip}"),
+                    &e,
+                )
+            })?;
+        Ok(())
+    }
+
+    /// Takes `ip` off `eni`; an ENI that no longer exists or no longer holds it is fine.
+    ///
+    /// # Errors
+    /// Any other failure, naming the member, ENI and IP.
+    pub async fn unassign(&self, member: &str, eni: &str, ip: Ipv4Addr) -> Result<(), AwsError> {
+        self.writes.acquire().await;
+        self.counter.count(PROVIDER, "UnassignPrivateIpAddresses");
+        let result = self
+            .client
+            .unassign_private_ip_addresses()
+            .network_interface_id(eni)
+            .private_ip_addresses(ip.to_string())
+            .send()
+            .await;
+        match result {
+            Ok(_) => Ok(()),
+            Err(error) => {
+                let error = AwsError::call(
+                    "UnassignPrivateIpAddresses",
+                    format!("member {member}, ENI {eni}, IP {ip}"),
+                    &error,
+                );
+                match error.code() {
+                    Some("InvalidNetworkInterfaceID.NotFound" | "InvalidParameterValue") => Ok(()),
+                    _ => Err(error),
+                }
+            }
+        }
+    }
+
+    /// Moves `ip` from `from` (if it is still anywhere) to `to`: unassign, then assign.
+    ///
+    /// # Errors
+    /// As [`Ec2Provider::unassign`] and [`Ec2Provider::assign`].
+    pub async fn move_ip(
+        &self,
+        member: &str,
+        from: Option<&str>,
+        to: &str,
+        ip: Ipv4Addr,
+    ) -> Result<(), AwsError> {
+        if let Some(from) = from {
+            self.unassign(member, from, ip).await?;
+        }
+        self.assign(member, to, ip).await
+    }
+}

@@ -1,0 +1,64 @@
+//! Errors of the AWS providers: what was being done, to which member, ENI, IP or record, and the
+//! service's error code and message (never the SDK's bare "service error").
+
+/// A failed AWS operation.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AwsError {
+    /// A call failed.
+    #[error("{operation} failed for {subject}: {code}: {message}")]
+    Call {
+        /// The API operation.
+        operation: &'static str,
+        /// What it was about, e.g. `ENI eni-0abc, IP 10.0.16.7`.
+        subject: String,
+        /// The AWS error code, when known.
+        code: String,
+        /// The AWS error message.
+        message: String,
+    },
+    /// A response lacked something it must have.
+    #[error("{operation} returned no {what}")]
+    Missing {
+        /// The API operation.
+        operation: &'static str,
+        /// What was missing.
+        what: &'static str,
+    },
+    /// Record changes that still failed after splitting the batch by name.
+    #[error("{} record name(s) could not be changed: {}", .0.len(), .0.iter().map(|(n, e)| format!("{n} ({e})")).collect::<Vec<_>>().join(", "))]
+    Records(Vec<(String, String)>),
+}
+
+impl AwsError {
+    /// An error from an SDK error, with its code and message.
+    pub fn call<E>(
+        operation: &'static str,
+        subject: impl Into<String>,
+        error: &aws_sdk_ec2::error::SdkError<E>,
+    ) -> Self
+    where
+        E: aws_sdk_ec2::error::ProvideErrorMetadata + std::error::Error + 'static,
+    {
+        use aws_sdk_ec2::error::ProvideErrorMetadata as _;
+        let code = error.code().unwrap_or("unknown").to_owned();
+        let message = error.message().map_or_else(
+            || aws_sdk_ec2::error::DisplayErrorContext(error).to_string(),
+            str::to_owned,
+        );
+        Self::Call {
+            operation,
+            subject: subject.into(),
+            code,
+            message,
+        }
+    }
+
+    /// The AWS error code, when this is a failed call.
+    #[must_use]
+    pub fn code(&self) -> Option<&str> {
+        match self {
+            Self::Call { code, .. } => Some(code),
+            _ => None,
+        }
+    }
+}

@@ -1,0 +1,308 @@
+//! The EC2 provider against moto: bulk reads, assign, move, tolerant unassign, and convergence
+//! through injected throttling and server errors. moto keeps a reassigned address on both ENIs
+//! and ignores AllowReassignment, so ownership is checked by reading the ENIs themselves (the
+//! allocation and move rules are tested on the pure side, in the plan engine).
+
+mod common;
+
+use std::net::Ipv4Addr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
+use aws_sdk_ec2::types::InstanceType;
+use aws_smithy_runtime_api::box_error::BoxError;
+use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
+use aws_smithy_runtime_api::http::{Response, StatusCode};
+use aws_smithy_types::body::SdkBody;
+use common::Moto;
+use firecamp_aws::{AwsSettings, CallCounter, Ec2Provider, NetworkInterface};
+
+fn fast() -> AwsSettings {
+    AwsSettings {
+        route53_per_second: 1_000.0,
+        ec2_per_second: 1_000.0,
+        ..AwsSettings::new("us-east-1")
+    }
+}
+
+/// A VPC with subnets in two zones, two instances in the first and one in the second, and a
+/// foreign ENI holding 10.0.16.4 and 10.0.16.5.
+struct Fixture {
+    subnets: Vec<String>,
+    instances: Vec<String>,
+}
+
+async fn fixture(ec2: &Ec2Provider) -> Fixture {
+    let client = ec2.client();
+    let vpc = client
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned();
+    let mut subnets = Vec::new();
+    for (cidr, zone) in [
+        ("10.0.16.0/20", "us-east-1a"),
+        ("10.0.32.0/20", "us-east-1b"),
+    ] {
+        let subnet = client
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(cidr)
+            .availability_zone(zone)
+            .send()
+            .await
+            .expect("subnet");
+        subnets.push(
+            subnet
+                .subnet()
+                .and_then(|s| s.subnet_id())
+                .expect("subnet id")
+                .to_owned(),
+        );
+    }
+    let foreign = client
+        .create_network_interface()
+        .subnet_id(&subnets[0])
+        .private_ip_address("10.0.16.4")
+        .send()
+        .await
+        .expect("foreign ENI");
+    let foreign_id = foreign
+        .network_interface()
+        .and_then(|e| e.network_interface_id())
+        .expect("id")
+        .to_owned();
+    client
+        .assign_private_ip_addresses()
+        .network_interface_id(&foreign_id)
+        .private_ip_addresses("10.0.16.5")
+        .send()
+        .await
+        .expect("foreign secondary");
+    let image = client
+        .describe_images()
+        .send()
+        .await
+        .expect("images")
+        .images()[0]
+        .image_id()
+        .expect("image")
+        .to_owned();
+    let mut instances = Vec::new();
+    for subnet in [&subnets[0], &subnets[0], &subnets[1]] {
+        let run = client
+            .run_instances()
+            .image_id(&image)
+            .instance_type(InstanceType::T3Micro)
+            .min_count(1)
+            .max_count(1)
+            .subnet_id(subnet)
+            .send()
+            .await
+            .expect("instance");
+        instances.push(
+            run.instances()[0]
+                .instance_id()
+                .expect("instance id")
+                .to_owned(),
+        );
+    }
+    Fixture { subnets, instances }
+}
+
+fn secondaries(interfaces: &[NetworkInterface], id: &str) -> Vec<Ipv4Addr> {
+    interfaces
+        .iter()
+        .find(|e| e.id == id)
+        .map(|e| e.secondary_ips.clone())
+        .unwrap_or_default()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn one_read_reports_every_used_address_and_the_nodes_enis() {
+    let moto = Moto::start();
+    let counter = CallCounter::default();
+    let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), counter.clone());
+    let fx = fixture(&ec2).await;
+    let (subnets, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    assert_eq!(counter.get("ec2", "DescribeSubnets"), 1);
+    assert_eq!(
+        counter.get("ec2", "DescribeNetworkInterfaces"),
+        1,
+        "one call per page, not per node"
+    );
+    let first = &subnets[0];
+    assert_eq!(
+        (first.cidr.as_str(), first.zone.as_str()),
+        ("10.0.16.0/20", "us-east-1a")
+    );
+    for foreign in [Ipv4Addr::new(10, 0, 16, 4), Ipv4Addr::new(10, 0, 16, 5)] {
+        assert!(first.used_ips.contains(&foreign), "{:?}", first.used_ips);
+    }
+    assert_eq!(
+        first.used_ips.len(),
+        4,
+        "two foreign addresses and two instances' primaries"
+    );
+    for instance in &fx.instances {
+        assert!(
+            ec2.eni_of(&interfaces, instance).is_some(),
+            "device-0 ENI of {instance}"
+        );
+    }
+    ec2.read(&fx.subnets).await.expect("read again");
+    assert_eq!(
+        counter.get("ec2", "DescribeSubnets"),
+        1,
+        "subnets are read once"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_is_assigned_then_moved_with_its_member() {
+    let moto = Moto::start();
+    let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
+    let fx = fixture(&ec2).await;
+    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let node_a = ec2
+        .eni_of(&interfaces, &fx.instances[0])
+        .expect("eni a")
+        .id
+        .clone();
+    let node_b = ec2
+        .eni_of(&interfaces, &fx.instances[1])
+        .expect("eni b")
+        .id
+        .clone();
+    let ip = Ipv4Addr::new(10, 0, 16, 6);
+    ec2.assign("redis-shard0-a-0", &node_a, ip)
+        .await
+        .expect("assigned");
+    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    assert_eq!(secondaries(&interfaces, &node_a), [ip]);
+    ec2.move_ip("redis-shard0-a-0", Some(&node_a), &node_b, ip)
+        .await
+        .expect("moved");
+    let (subnets, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    assert!(
+        secondaries(&interfaces, &node_a).is_empty(),
+        "unassigned from the old node first"
+    );
+    assert_eq!(secondaries(&interfaces, &node_b), [ip]);
+    assert!(subnets[0].used_ips.contains(&ip));
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn unassigning_from_a_vanished_eni_or_an_absent_address_is_not_an_error() {
+    let moto = Moto::start();
+    let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
+    let fx = fixture(&ec2).await;
+    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let eni = ec2
+        .eni_of(&interfaces, &fx.instances[0])
+        .expect("eni")
+        .id
+        .clone();
+    ec2.unassign("m", "eni-0123456789abcdef0", Ipv4Addr::new(10, 0, 16, 9))
+        .await
+        .expect("vanished ENI tolerated");
+    ec2.unassign("m", &eni, Ipv4Addr::new(10, 0, 16, 9))
+        .await
+        .expect("absent address tolerated");
+}
+
+/// Answers the first `failures` attempts of every call with throttling or a server error.
+#[derive(Debug)]
+struct Flaky {
+    attempts: Arc<AtomicU32>,
+    failures: u32,
+}
+
+impl Intercept for Flaky {
+    fn name(&self) -> &'static str {
+        "Flaky"
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        let attempt = self.attempts.fetch_add(1, Ordering::SeqCst);
+        if attempt < self.failures {
+            let (status, code) = if attempt.is_multiple_of(2) {
+                (503, "RequestLimitExceeded")
+            } else {
+                (500, "InternalError")
+            };
+            let body = format!(
+                "<Response><Errors><Error><Code>{code}</Code><Message>injected</Message></Error></Errors><RequestID>r</RequestID></Response>"
+            );
+            *context.response_mut() = Response::new(
+                StatusCode::try_from(status).expect("status"),
+                SdkBody::from(body),
+            );
+        }
+        Ok(())
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_throttling_and_server_errors_are_retried_until_the_steps_converge() {
+    let moto = Moto::start();
+    let plain = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
+    let fx = fixture(&plain).await;
+    let attempts = Arc::new(AtomicU32::new(0));
+    let config = aws_sdk_ec2::config::Builder::from(&moto.sdk())
+        .interceptor(Flaky {
+            attempts: attempts.clone(),
+            failures: 4,
+        })
+        .retry_config(
+            aws_sdk_ec2::config::retry::RetryConfig::standard()
+                .with_max_attempts(8)
+                .with_initial_backoff(std::time::Duration::from_millis(10)),
+        )
+        .build();
+    let counter = CallCounter::default();
+    let flaky = Ec2Provider::with_client(
+        aws_sdk_ec2::Client::from_conf(config),
+        &fast(),
+        counter.clone(),
+    );
+    let (_, interfaces) = flaky
+        .read(&fx.subnets)
+        .await
+        .expect("read through failures");
+    let eni = flaky
+        .eni_of(&interfaces, &fx.instances[2])
+        .expect("eni")
+        .id
+        .clone();
+    flaky
+        .assign("consul-server-b-0", &eni, Ipv4Addr::new(10, 0, 32, 6))
+        .await
+        .expect("assigned through failures");
+    assert!(
+        attempts.load(Ordering::SeqCst) >= 6,
+        "four failed attempts, then successes"
+    );
+    assert_eq!(
+        counter.get("ec2", "AssignPrivateIpAddresses"),
+        1,
+        "retries are attempts of one counted call"
+    );
+    let (_, interfaces) = plain.read(&fx.subnets).await.expect("read");
+    assert_eq!(
+        secondaries(&interfaces, &eni),
+        [Ipv4Addr::new(10, 0, 32, 6)]
+    );
+}
