@@ -7,6 +7,8 @@ pub mod ec2;
 pub mod error;
 pub mod route53;
 pub mod settings;
+#[cfg(feature = "testing")]
+pub mod testing;
 
 pub use calls::{CallCounter, RateLimiter};
 pub use ec2::{Ec2Provider, NetworkInterface, SubnetUsage};

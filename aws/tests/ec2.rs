@@ -3,8 +3,6 @@
 //! and ignores AllowReassignment, so ownership is checked by reading the ENIs themselves (the
 //! allocation and move rules are tested on the pure side, in the plan engine).
 
-mod common;
-
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
@@ -15,7 +13,7 @@ use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use common::Moto;
+use firecamp_aws::testing::Moto;
 use firecamp_aws::{AwsSettings, CallCounter, Ec2Provider, NetworkInterface};
 
 fn fast() -> AwsSettings {

@@ -1,9 +1,7 @@
 //! The Route53 provider against moto: zone get-or-create, paged reads, batched changes.
 
-mod common;
-
-use common::Moto;
 use firecamp_aws::route53::{RecordChange, RecordSet};
+use firecamp_aws::testing::Moto;
 use firecamp_aws::{AwsSettings, CallCounter, Ec2Provider, Route53Provider};
 
 fn a(name: &str, ip: &str) -> RecordSet {

@@ -13,7 +13,7 @@ use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use aws_config::{BehaviorVersion, Region, SdkConfig};
-use aws_sdk_ec2::config::Credentials;
+use aws_sdk_ec2::config::{Credentials, SharedCredentialsProvider};
 
 /// A running moto server.
 pub struct Moto {
@@ -47,6 +47,10 @@ fn get(port: u16, path: &str) -> Option<String> {
 
 impl Moto {
     /// Starts a moto server and waits until it answers.
+    ///
+    /// # Panics
+    /// When moto is not installed or does not start within 60 s.
+    #[must_use]
     pub fn start() -> Self {
         let path = server_path();
         assert!(
@@ -79,13 +83,14 @@ impl Moto {
     }
 
     /// SDK configuration for this server (static test credentials, us-east-1).
+    #[must_use]
     pub fn sdk(&self) -> SdkConfig {
         SdkConfig::builder()
             .behavior_version(BehaviorVersion::latest())
             .region(Region::new("us-east-1"))
-            .credentials_provider(aws_sdk_ec2::config::SharedCredentialsProvider::new(
-                Credentials::new("test", "test", None, None, "tests"),
-            ))
+            .credentials_provider(SharedCredentialsProvider::new(Credentials::new(
+                "test", "test", None, None, "tests",
+            )))
             .endpoint_url(&self.url)
             .build()
     }
