@@ -5,4 +5,5 @@
 pub mod cli;
 pub mod live;
 pub mod plan;
+pub mod providers;
 pub mod view;

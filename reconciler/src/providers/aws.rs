@@ -1,0 +1,225 @@
+//! The AWS side of the live model and of a plan: subnets' used addresses, the nodes' ENIs and the
+//! zone's records read through firecamp-aws; EC2 and Route53 steps carried out in plan order.
+
+use std::net::Ipv4Addr;
+
+use aws_config::SdkConfig;
+use firecamp_aws::route53::{RecordChange, RecordSet};
+use firecamp_aws::{AwsError, AwsSettings, CallCounter, Ec2Provider, Route53Provider};
+use firecamp_schema::spec::ClusterDocument;
+use serde_json::Value;
+
+use crate::live::{DnsRecord, Eni, LiveState, Subnet};
+use crate::plan::{Action, Plan, Provider, Step};
+
+/// The AWS providers of one cluster, sharing one call counter.
+#[derive(Debug)]
+pub struct AwsProviders {
+    /// EC2 (static IPs).
+    pub ec2: Ec2Provider,
+    /// Route53 (member records).
+    pub route53: Route53Provider,
+    /// Every call made.
+    pub counter: CallCounter,
+}
+
+impl AwsProviders {
+    /// Providers on an SDK configuration.
+    #[must_use]
+    pub fn new(config: &SdkConfig, settings: &AwsSettings) -> Self {
+        let counter = CallCounter::default();
+        Self {
+            ec2: Ec2Provider::new(config, settings, counter.clone()),
+            route53: Route53Provider::new(config, settings, counter.clone()),
+            counter,
+        }
+    }
+
+    /// The cluster's private zone id (created when missing).
+    ///
+    /// # Errors
+    /// A failed call.
+    pub async fn zone(&self, cluster: &ClusterDocument) -> Result<String, AwsError> {
+        let spec = &cluster.spec;
+        self.route53
+            .zone(
+                &spec.domain(&cluster.metadata.name),
+                &spec.vpc_id,
+                &spec.region,
+            )
+            .await
+    }
+
+    /// Fills `live.subnets`, each node's ENI (by its instance id) and `live.dns_records`.
+    ///
+    /// # Errors
+    /// A failed call.
+    pub async fn read_into(
+        &self,
+        cluster: &ClusterDocument,
+        live: &mut LiveState,
+    ) -> Result<(), AwsError> {
+        let subnet_ids: Vec<String> = cluster
+            .spec
+            .zones
+            .iter()
+            .map(|z| z.subnet_id.clone())
+            .collect();
+        let (usage, interfaces) = self.ec2.read(&subnet_ids).await?;
+        live.subnets = usage
+            .into_iter()
+            .map(|s| Subnet {
+                id: s.id,
+                cidr: s.cidr,
+                used_ips: s.used_ips,
+            })
+            .collect();
+        for node in &mut live.nodes {
+            if let Some(eni) = self.ec2.eni_of(&interfaces, &node.instance_id) {
+                node.eni = Eni {
+                    id: eni.id.clone(),
+                    secondary_ips: eni.secondary_ips.clone(),
+                };
+            }
+        }
+        let zone = self.zone(cluster).await?;
+        live.dns_records = self
+            .route53
+            .read(&zone)
+            .await?
+            .into_iter()
+            .map(|r| DnsRecord {
+                name: r.name,
+                record_type: r.record_type,
+                ttl: r.ttl,
+                values: r.values,
+            })
+            .collect();
+        Ok(())
+    }
+
+    /// Carries out the plan's EC2 and Route53 steps in plan order; record changes go in as few
+    /// batches as AWS allows. `live` is the state the plan was made from (for the values of
+    /// records to delete and the ENIs that hold released addresses).
+    ///
+    /// # Errors
+    /// The first failed EC2 step, or the record names that could not be changed.
+    pub async fn apply(
+        &self,
+        cluster: &ClusterDocument,
+        plan: &Plan,
+        live: &LiveState,
+    ) -> Result<(), AwsError> {
+        for step in plan.steps.iter().filter(|s| s.provider == Provider::Ec2) {
+            self.apply_ec2(step, live).await?;
+        }
+        let changes: Vec<RecordChange> = plan
+            .steps
+            .iter()
+            .filter(|s| s.provider == Provider::Route53)
+            .flat_map(|s| record_changes(s, live))
+            .collect();
+        if changes.is_empty() {
+            return Ok(());
+        }
+        let zone = self.zone(cluster).await?;
+        self.route53.change(&zone, &changes).await
+    }
+
+    async fn apply_ec2(&self, step: &Step, live: &LiveState) -> Result<(), AwsError> {
+        let member = step.id.rsplit('/').next().unwrap_or_default();
+        let ip = |value: Option<&Value>| {
+            value
+                .and_then(|v| v["ip"].as_str())
+                .and_then(|ip| ip.parse::<Ipv4Addr>().ok())
+        };
+        let eni = |value: Option<&Value>| value.and_then(|v| v["eni"].as_str()).map(str::to_owned);
+        match step.action {
+            Action::AssignIp => {
+                if let (Some(address), Some(to)) =
+                    (ip(step.after.as_ref()), eni(step.after.as_ref()))
+                {
+                    self.ec2.assign(member, &to, address).await?;
+                }
+            }
+            Action::MoveIp => {
+                if let (Some(address), Some(to)) =
+                    (ip(step.after.as_ref()), eni(step.after.as_ref()))
+                {
+                    self.ec2
+                        .move_ip(member, eni(step.before.as_ref()).as_deref(), &to, address)
+                        .await?;
+                }
+            }
+            Action::ReleaseIp => {
+                if let Some(address) = ip(step.before.as_ref())
+                    && let Some(holder) = live
+                        .nodes
+                        .iter()
+                        .find(|n| n.eni.secondary_ips.contains(&address))
+                {
+                    self.ec2.unassign(member, &holder.eni.id, address).await?;
+                }
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+}
+
+/// The record changes of a Route53 step: the A record and its ownership TXT record.
+fn record_changes(step: &Step, live: &LiveState) -> Vec<RecordChange> {
+    let set = |value: &Value, record_type: &str, values: Vec<String>| RecordSet {
+        name: value["name"].as_str().unwrap_or_default().to_owned(),
+        record_type: record_type.to_owned(),
+        ttl: u32::try_from(value["ttl"].as_u64().unwrap_or(0)).unwrap_or(0),
+        values,
+    };
+    let strings = |value: &Value| {
+        value
+            .as_array()
+            .map(|v| {
+                v.iter()
+                    .filter_map(|x| x.as_str().map(str::to_owned))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    match (step.action, &step.before, &step.after) {
+        (Action::Create, _, Some(after)) => vec![
+            RecordChange::Create(set(after, "A", strings(&after["values"]))),
+            RecordChange::Create(set(
+                after,
+                "TXT",
+                vec![after["owner"].as_str().unwrap_or_default().to_owned()],
+            )),
+        ],
+        (Action::Update, _, Some(after)) => vec![RecordChange::Upsert(set(
+            after,
+            "A",
+            strings(&after["values"]),
+        ))],
+        (Action::Delete, Some(before), _) => {
+            let name = before["name"].as_str().unwrap_or_default();
+            let mut changes = vec![RecordChange::Delete(set(
+                before,
+                "A",
+                strings(&before["values"]),
+            ))];
+            if let Some(txt) = live
+                .dns_records
+                .iter()
+                .find(|r| r.record_type == "TXT" && r.name == name)
+            {
+                changes.push(RecordChange::Delete(RecordSet {
+                    name: txt.name.clone(),
+                    record_type: "TXT".to_owned(),
+                    ttl: txt.ttl,
+                    values: txt.values.clone(),
+                }));
+            }
+            changes
+        }
+        _ => Vec::new(),
+    }
+}

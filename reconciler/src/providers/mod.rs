@@ -1,0 +1,3 @@
+//! The I/O side: providers read live state in bulk and carry out the steps they are given.
+
+pub mod aws;

@@ -1,0 +1,461 @@
+//! Plans carried out on AWS (moto): static IPs allocated around foreign addresses in two zones,
+//! assigned to the nodes members run on, moved when a member moves, released only with
+//! deletionPolicy Delete; member records with ownership records; records firecamp does not own
+//! left alone; a steady-state read within the call budget. The Kubernetes side is the live model
+//! (the Kubernetes provider comes with issue 5).
+
+mod common;
+
+use std::net::Ipv4Addr;
+
+use aws_sdk_ec2::types::InstanceType;
+use common::schedule;
+use firecamp::live::{Eni, LiveState, Node, simulate_apply};
+use firecamp::plan::static_ips::lowest_free;
+use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
+use firecamp::providers::aws::AwsProviders;
+use firecamp_aws::AwsSettings;
+use firecamp_aws::route53::{RecordChange, RecordSet};
+use firecamp_aws::testing::Moto;
+use firecamp_schema::Validation;
+
+struct World {
+    _moto: Moto,
+    aws: AwsProviders,
+    cluster_yaml: String,
+    nodes: Vec<Node>,
+}
+
+async fn world() -> World {
+    let moto = Moto::start();
+    let settings = AwsSettings {
+        route53_per_second: 1_000.0,
+        ec2_per_second: 1_000.0,
+        ..AwsSettings::new("us-east-1")
+    };
+    let aws = AwsProviders::new(&moto.sdk(), &settings);
+    let client = aws.ec2.client();
+    let vpc = client
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned();
+    let image = client
+        .describe_images()
+        .send()
+        .await
+        .expect("images")
+        .images()[0]
+        .image_id()
+        .expect("image")
+        .to_owned();
+    let mut zones = Vec::new();
+    let mut nodes = Vec::new();
+    for (cidr, zone) in [
+        ("10.0.16.0/20", "us-east-1a"),
+        ("10.0.32.0/20", "us-east-1b"),
+    ] {
+        let subnet = client
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(cidr)
+            .availability_zone(zone)
+            .send()
+            .await
+            .expect("subnet");
+        let subnet_id = subnet
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .expect("id")
+            .to_owned();
+        if zone == "us-east-1a" {
+            let foreign = client
+                .create_network_interface()
+                .subnet_id(&subnet_id)
+                .private_ip_address("10.0.16.4")
+                .send()
+                .await
+                .expect("foreign");
+            let id = foreign
+                .network_interface()
+                .and_then(|e| e.network_interface_id())
+                .expect("id")
+                .to_owned();
+            client
+                .assign_private_ip_addresses()
+                .network_interface_id(id)
+                .private_ip_addresses("10.0.16.5")
+                .send()
+                .await
+                .expect("foreign");
+        }
+        for _ in 0..2 {
+            let run = client
+                .run_instances()
+                .image_id(&image)
+                .instance_type(InstanceType::M5Large)
+                .min_count(1)
+                .max_count(1)
+                .subnet_id(&subnet_id)
+                .send()
+                .await
+                .expect("node");
+            let instance = &run.instances()[0];
+            nodes.push(Node {
+                name: format!("node-{}", instance.instance_id().expect("id")),
+                zone: zone.to_owned(),
+                host_ip: instance
+                    .private_ip_address()
+                    .expect("ip")
+                    .parse()
+                    .expect("ipv4"),
+                instance_id: instance.instance_id().expect("id").to_owned(),
+                eni: Eni {
+                    id: String::new(),
+                    secondary_ips: Vec::new(),
+                },
+            });
+        }
+        zones.push(format!("{{name: {zone}, subnetId: {subnet_id}}}"));
+    }
+    let cluster_yaml = format!(
+        "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {{name: prod}}\nspec: {{region: us-east-1, vpcId: {vpc_id}, \
+         zones: [{}], defaults: {{volume: {{size: 10Gi}}}}}}\n",
+        zones.join(", ")
+    );
+    World {
+        _moto: moto,
+        aws,
+        cluster_yaml,
+        nodes,
+    }
+}
+
+impl World {
+    fn specs(&self, services: &str) -> Validation {
+        common::specs(&[
+            ("cluster.yaml", &self.cluster_yaml),
+            ("services.yaml", services),
+        ])
+    }
+
+    async fn read(&self, validation: &Validation, live: &mut LiveState) {
+        if live.nodes.is_empty() {
+            live.nodes = self.nodes.clone();
+        }
+        self.aws
+            .read_into(validation.cluster.as_ref().expect("cluster"), live)
+            .await
+            .expect("AWS read");
+    }
+
+    /// Plans, applies (Kubernetes in the model, AWS for real), schedules, reads again: until the
+    /// plan is empty.
+    async fn converge(&self, validation: &Validation, mut live: LiveState) -> LiveState {
+        for _ in 0..4 {
+            self.read(validation, &mut live).await;
+            let plan = plan_of(validation, &live);
+            if plan.is_empty() {
+                return live;
+            }
+            self.aws
+                .apply(validation.cluster.as_ref().expect("cluster"), &plan, &live)
+                .await
+                .expect("AWS apply");
+            live = simulate_apply(&plan, &live);
+            schedule(&mut live);
+        }
+        panic!("no convergence");
+    }
+
+    async fn enis(&self) -> Vec<(String, Vec<Ipv4Addr>)> {
+        let mut live = LiveState {
+            nodes: self.nodes.clone(),
+            ..LiveState::default()
+        };
+        let cluster = common::specs(&[("cluster.yaml", &self.cluster_yaml)])
+            .cluster
+            .expect("cluster");
+        self.aws.read_into(&cluster, &mut live).await.expect("read");
+        live.nodes
+            .into_iter()
+            .map(|n| (n.name, n.eni.secondary_ips))
+            .collect()
+    }
+}
+
+fn plan_of(validation: &Validation, live: &LiveState) -> Plan {
+    plan(
+        &Desired::from_validation(validation).expect("desired"),
+        live,
+        PlanOptions::default(),
+    )
+    .expect("plan")
+}
+
+const CONSUL: &str = "apiVersion: firecamp.io/v1alpha1\nkind: Consul\nmetadata: {name: consul}\nspec: {replicas: 3}\n---\n\
+apiVersion: firecamp.io/v1alpha1\nkind: ZooKeeper\nmetadata: {name: zk}\nspec: {replicas: 1, heapSize: 1Gi}\n";
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn static_ips_are_allocated_around_foreign_addresses_and_follow_their_members() {
+    let world = world().await;
+    let validation = world.specs(CONSUL);
+    let mut initial = LiveState::default();
+    world.read(&validation, &mut initial).await;
+    let live = world.converge(&validation, LiveState::default()).await;
+    // Expected: the lowest usable addresses of each zone's subnet that nothing used before.
+    let mut taken: std::collections::BTreeSet<Ipv4Addr> = initial
+        .subnets
+        .iter()
+        .flat_map(|s| s.used_ips.iter().copied())
+        .collect();
+    assert!(
+        taken.contains(&Ipv4Addr::new(10, 0, 16, 4))
+            && taken.contains(&Ipv4Addr::new(10, 0, 16, 5)),
+        "the foreign addresses are seen"
+    );
+    let mut expected = Vec::new();
+    for (member, subnet) in [
+        ("consul-server-a-0", 0),
+        ("consul-server-a-1", 0),
+        ("consul-server-b-0", 1),
+    ] {
+        let ip = lowest_free(&initial.subnets[subnet].cidr, &taken).expect("free address");
+        taken.insert(ip);
+        expected.push((member.to_owned(), ip));
+    }
+    let ips: Vec<(String, Ipv4Addr)> = live
+        .static_ips
+        .iter()
+        .map(|(m, s)| (m.clone(), s.ip))
+        .collect();
+    assert_eq!(ips, expected);
+    assert!(
+        ips.iter()
+            .all(|(_, ip)| ![4, 5].contains(&ip.octets()[3]) || ip.octets()[2] != 16),
+        "zone a never gets the foreign .4/.5"
+    );
+    let enis = world.enis().await;
+    for placement in live
+        .members
+        .iter()
+        .filter(|m| m.member.starts_with("consul"))
+    {
+        let ip = live.static_ips[&placement.member].ip;
+        let holders: Vec<&String> = enis
+            .iter()
+            .filter(|(_, held)| held.contains(&ip))
+            .map(|(n, _)| n)
+            .collect();
+        assert_eq!(
+            holders,
+            [placement.node.as_ref().expect("node")],
+            "{} is on its member's node only",
+            ip
+        );
+    }
+    let a_records: Vec<(String, Vec<String>)> = live
+        .dns_records
+        .iter()
+        .filter(|r| r.record_type == "A")
+        .map(|r| (r.name.clone(), r.values.clone()))
+        .collect();
+    assert_eq!(
+        a_records.len(),
+        4,
+        "3 Consul members (static IPs) and 1 ZooKeeper member (its node's IP)"
+    );
+    assert!(
+        live.dns_records
+            .iter()
+            .filter(|r| r.record_type == "TXT")
+            .all(|r| r.values[0].contains("heritage=firecamp,cluster=prod"))
+    );
+
+    // consul-server-a-0 moves to the other node of its zone.
+    let mut moved = live.clone();
+    let placement = moved
+        .members
+        .iter_mut()
+        .find(|m| m.member == "consul-server-a-0")
+        .expect("placed");
+    let old = placement.node.clone().expect("node");
+    let new = world
+        .nodes
+        .iter()
+        .find(|n| n.zone == "us-east-1a" && n.name != old)
+        .expect("other node")
+        .name
+        .clone();
+    placement.node = Some(new.clone());
+    world.read(&validation, &mut moved).await;
+    let plan = plan_of(&validation, &moved);
+    assert_eq!(
+        plan.steps.iter().map(|s| s.action).collect::<Vec<_>>(),
+        [Action::MoveIp]
+    );
+    world
+        .aws
+        .apply(validation.cluster.as_ref().expect("cluster"), &plan, &moved)
+        .await
+        .expect("moved");
+    let enis = world.enis().await;
+    let held_by = |node: &str| {
+        enis.iter()
+            .find(|(n, _)| n == node)
+            .map(|(_, ips)| ips.clone())
+            .unwrap_or_default()
+    };
+    assert!(held_by(&new).contains(&Ipv4Addr::new(10, 0, 16, 6)));
+    assert!(
+        !held_by(&old).contains(&Ipv4Addr::new(10, 0, 16, 6)),
+        "unassigned from the old node"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn deleting_a_service_releases_its_ips_and_records_only_with_deletion_policy_delete() {
+    let world = world().await;
+    let retained = world
+        .converge(&world.specs(CONSUL), LiveState::default())
+        .await;
+    let zk_only = world.specs(CONSUL.split("---\n").nth(1).expect("zk"));
+    let mut live = retained.clone();
+    world.read(&zk_only, &mut live).await;
+    let plan = plan_of(&zk_only, &live);
+    assert!(
+        plan.steps.iter().all(|s| s.action == Action::Delete
+            && s.resource.contains("consul")
+            && !s.id.starts_with("route53")),
+        "Retain keeps IPs and records"
+    );
+
+    let world = self::world().await;
+    let deleting = CONSUL.replace(
+        "spec: {replicas: 3}",
+        "spec: {replicas: 3, deletionPolicy: Delete}",
+    );
+    let live = world
+        .converge(&world.specs(&deleting), LiveState::default())
+        .await;
+    let mut live = live.clone();
+    let zk_only = world.specs(deleting.split("---\n").nth(1).expect("zk"));
+    world.read(&zk_only, &mut live).await;
+    let plan = plan_of(&zk_only, &live);
+    assert_eq!(
+        plan.steps
+            .iter()
+            .filter(|s| s.action == Action::ReleaseIp)
+            .count(),
+        3
+    );
+    world
+        .aws
+        .apply(zk_only.cluster.as_ref().expect("cluster"), &plan, &live)
+        .await
+        .expect("applied");
+    let enis = world.enis().await;
+    assert!(
+        enis.iter().all(|(_, ips)| ips.is_empty()),
+        "every static IP released: {enis:?}"
+    );
+    let mut after = LiveState::default();
+    world.read(&zk_only, &mut after).await;
+    assert!(
+        after
+            .dns_records
+            .iter()
+            .all(|r| !r.name.starts_with("consul")),
+        "Consul's records deleted"
+    );
+    assert!(
+        after
+            .dns_records
+            .iter()
+            .any(|r| r.name.starts_with("zk-server")),
+        "ZooKeeper's kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_firecamp_does_not_own_are_never_touched() {
+    let world = world().await;
+    let validation = world.specs(CONSUL);
+    let cluster = validation.cluster.clone().expect("cluster");
+    let zone = world.aws.zone(&cluster).await.expect("zone");
+    let foreign = RecordSet {
+        name: "zk-server-a-0.prod-firecamp.com".to_owned(),
+        record_type: "A".to_owned(),
+        ttl: 300,
+        values: vec!["192.0.2.10".to_owned()],
+    };
+    world
+        .aws
+        .route53
+        .change(&zone, &[RecordChange::Create(foreign.clone())])
+        .await
+        .expect("foreign record");
+    let live = world.converge(&validation, LiveState::default()).await;
+    let record = live
+        .dns_records
+        .iter()
+        .find(|r| r.name == foreign.name && r.record_type == "A")
+        .expect("still there");
+    assert_eq!(
+        record.values, foreign.values,
+        "a record firecamp does not own keeps its value"
+    );
+    assert!(
+        plan_of(&validation, &live)
+            .warnings
+            .iter()
+            .any(|w| w.contains("does not own"))
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_steady_state_read_of_a_thousand_member_cluster_takes_at_most_ten_calls() {
+    let world = world().await;
+    let validation = world.specs(CONSUL);
+    let cluster = validation.cluster.clone().expect("cluster");
+    let zone = world.aws.zone(&cluster).await.expect("zone");
+    let mut changes = Vec::new();
+    for i in 0..1_000 {
+        let name = format!("m{i}.prod-firecamp.com");
+        changes.push(RecordChange::Create(RecordSet {
+            name: name.clone(),
+            record_type: "A".to_owned(),
+            ttl: 5,
+            values: vec![format!("10.0.{}.{}", 16 + i / 200, i % 200 + 20)],
+        }));
+        changes.push(RecordChange::Create(RecordSet {
+            name,
+            record_type: "TXT".to_owned(),
+            ttl: 5,
+            values: vec!["\"heritage=firecamp,cluster=prod,service=big,v=1\"".to_owned()],
+        }));
+    }
+    world
+        .aws
+        .route53
+        .change(&zone, &changes)
+        .await
+        .expect("records");
+    let mut live = LiveState::default();
+    world.read(&validation, &mut live).await;
+    let before = world.aws.counter.total();
+    world.read(&validation, &mut live).await;
+    let steady = world.aws.counter.total() - before;
+    assert!(live.dns_records.len() >= 2_000);
+    assert!(
+        steady <= 10,
+        "a steady-state read took {steady} calls: {:?}",
+        world.aws.counter.snapshot()
+    );
+}
