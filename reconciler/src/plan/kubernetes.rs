@@ -5,14 +5,17 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
-use firecamp_catalog::{KubeObject, labels};
+use firecamp_catalog::{DesiredService, KubeObject, labels, static_ip_config_map_name};
 use firecamp_schema::spec::DeletionPolicy;
 use firecamp_schema::spec::quantity::Quantity;
+use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::desired::Desired;
 use super::diff::diff;
 use super::draft::{Drafts, Rank, StepSpec};
 use super::model::{Action, FieldChange, Provider};
+use super::static_ips::Allocation;
 use crate::live::{LiveIndex, LiveState};
 
 /// Annotation: hash of the desired object last applied; equal to the current one means a live
@@ -113,7 +116,12 @@ fn manifest(object: &KubeObject, service: Option<(&str, DeletionPolicy, &[String
 }
 
 /// Adds the Kubernetes steps.
-pub(crate) fn plan_objects(desired: &Desired, index: &LiveIndex<'_>, out: &mut Drafts) {
+pub(crate) fn plan_objects(
+    desired: &Desired,
+    index: &LiveIndex<'_>,
+    allocations: &BTreeMap<String, Allocation>,
+    out: &mut Drafts,
+) {
     let live = index.live;
     let cluster = &desired.cluster.metadata.name;
     let owned: BTreeMap<(String, String, String), &Value> = live
@@ -135,13 +143,52 @@ pub(crate) fn plan_objects(desired: &Desired, index: &LiveIndex<'_>, out: &mut D
             .get(&service.name)
             .copied()
             .unwrap_or_default();
-        for object in &service.objects {
+        let recorded = allocation_record(desired, service, allocations);
+        for object in service.objects.iter().chain(recorded.as_ref()) {
             let value = manifest(object, Some((&service.name, policy, &service.depends_on)));
             wanted.insert(identity(&value));
             plan_object(&value, Some(&service.name), &owned, index, out);
         }
     }
     plan_deletions(desired, &owned, &wanted, out);
+}
+
+/// The allocation record of a static-IP service: the `<service>-static-ips` ConfigMap, one key
+/// per member holding its address, read by the members' static-IP containers.
+fn allocation_record(
+    desired: &Desired,
+    service: &DesiredService,
+    allocations: &BTreeMap<String, Allocation>,
+) -> Option<KubeObject> {
+    if service.aws.static_ips.is_empty() {
+        return None;
+    }
+    let data: BTreeMap<String, String> = service
+        .aws
+        .static_ips
+        .iter()
+        .filter_map(|request| {
+            allocations
+                .get(&request.member)
+                .and_then(|a| a.ip)
+                .map(|ip| (request.member.clone(), ip.to_string()))
+        })
+        .collect();
+    Some(KubeObject::ConfigMap(ConfigMap {
+        metadata: ObjectMeta {
+            name: Some(static_ip_config_map_name(&service.name)),
+            namespace: Some(service.namespace.clone()),
+            labels: Some(labels::service_labels(
+                &desired.cluster.metadata.name,
+                &service.name,
+                service.kind.as_str(),
+                &BTreeMap::new(),
+            )),
+            ..ObjectMeta::default()
+        },
+        data: Some(data),
+        ..ConfigMap::default()
+    }))
 }
 
 fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
