@@ -95,3 +95,117 @@ impl Moto {
             .build()
     }
 }
+
+/// A node of the test network: an EC2 instance.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestNode {
+    /// Instance id.
+    pub instance_id: String,
+    /// Availability zone.
+    pub zone: String,
+    /// Primary private address.
+    pub ip: String,
+}
+
+/// The test network: a VPC, one subnet in us-east-1a (10.0.16.0/20) and one in us-east-1b
+/// (10.0.32.0/20), a foreign ENI holding 10.0.16.4 and 10.0.16.5, and two instances per subnet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TestNetwork {
+    /// VPC id.
+    pub vpc_id: String,
+    /// `(subnet id, zone)`, zone a first.
+    pub subnets: Vec<(String, String)>,
+    /// Instances, zone a's first.
+    pub nodes: Vec<TestNode>,
+}
+
+/// Creates the test network on `client`.
+///
+/// # Panics
+/// When moto refuses a call.
+pub async fn test_network(client: &aws_sdk_ec2::Client) -> TestNetwork {
+    let vpc = client
+        .create_vpc()
+        .cidr_block("10.0.0.0/16")
+        .send()
+        .await
+        .expect("vpc");
+    let vpc_id = vpc
+        .vpc()
+        .and_then(|v| v.vpc_id())
+        .expect("vpc id")
+        .to_owned();
+    let image = client
+        .describe_images()
+        .send()
+        .await
+        .expect("images")
+        .images()[0]
+        .image_id()
+        .expect("image")
+        .to_owned();
+    let mut network = TestNetwork {
+        vpc_id: vpc_id.clone(),
+        subnets: Vec::new(),
+        nodes: Vec::new(),
+    };
+    for (cidr, zone) in [
+        ("10.0.16.0/20", "us-east-1a"),
+        ("10.0.32.0/20", "us-east-1b"),
+    ] {
+        let subnet = client
+            .create_subnet()
+            .vpc_id(&vpc_id)
+            .cidr_block(cidr)
+            .availability_zone(zone)
+            .send()
+            .await
+            .expect("subnet");
+        let subnet_id = subnet
+            .subnet()
+            .and_then(|s| s.subnet_id())
+            .expect("subnet id")
+            .to_owned();
+        if zone == "us-east-1a" {
+            let foreign = client
+                .create_network_interface()
+                .subnet_id(&subnet_id)
+                .private_ip_address("10.0.16.4")
+                .send()
+                .await
+                .expect("foreign ENI");
+            let id = foreign
+                .network_interface()
+                .and_then(|e| e.network_interface_id())
+                .expect("ENI id")
+                .to_owned();
+            client
+                .assign_private_ip_addresses()
+                .network_interface_id(id)
+                .private_ip_addresses("10.0.16.5")
+                .send()
+                .await
+                .expect("foreign address");
+        }
+        for _ in 0..2 {
+            let run = client
+                .run_instances()
+                .image_id(&image)
+                .instance_type(aws_sdk_ec2::types::InstanceType::M5Large)
+                .min_count(1)
+                .max_count(1)
+                .subnet_id(&subnet_id)
+                .send()
+                .await
+                .expect("instance");
+            let instance = &run.instances()[0];
+            network.nodes.push(TestNode {
+                instance_id: instance.instance_id().expect("instance id").to_owned(),
+                zone: zone.to_owned(),
+                ip: instance.private_ip_address().expect("address").to_owned(),
+            });
+        }
+        network.subnets.push((subnet_id, zone.to_owned()));
+    }
+    network
+}

@@ -8,12 +8,11 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_sdk_ec2::types::InstanceType;
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
-use firecamp_aws::testing::Moto;
+use firecamp_aws::testing::{Moto, test_network};
 use firecamp_aws::{AwsSettings, CallCounter, Ec2Provider, NetworkInterface};
 
 fn fast() -> AwsSettings {
@@ -24,95 +23,18 @@ fn fast() -> AwsSettings {
     }
 }
 
-/// A VPC with subnets in two zones, two instances in the first and one in the second, and a
-/// foreign ENI holding 10.0.16.4 and 10.0.16.5.
+/// The test network's subnet ids and instance ids (two instances per zone, zone a first).
 struct Fixture {
     subnets: Vec<String>,
     instances: Vec<String>,
 }
 
 async fn fixture(ec2: &Ec2Provider) -> Fixture {
-    let client = ec2.client();
-    let vpc = client
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .expect("vpc");
-    let vpc_id = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("vpc id")
-        .to_owned();
-    let mut subnets = Vec::new();
-    for (cidr, zone) in [
-        ("10.0.16.0/20", "us-east-1a"),
-        ("10.0.32.0/20", "us-east-1b"),
-    ] {
-        let subnet = client
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(cidr)
-            .availability_zone(zone)
-            .send()
-            .await
-            .expect("subnet");
-        subnets.push(
-            subnet
-                .subnet()
-                .and_then(|s| s.subnet_id())
-                .expect("subnet id")
-                .to_owned(),
-        );
+    let network = test_network(ec2.client()).await;
+    Fixture {
+        subnets: network.subnets.into_iter().map(|(id, _)| id).collect(),
+        instances: network.nodes.into_iter().map(|n| n.instance_id).collect(),
     }
-    let foreign = client
-        .create_network_interface()
-        .subnet_id(&subnets[0])
-        .private_ip_address("10.0.16.4")
-        .send()
-        .await
-        .expect("foreign ENI");
-    let foreign_id = foreign
-        .network_interface()
-        .and_then(|e| e.network_interface_id())
-        .expect("id")
-        .to_owned();
-    client
-        .assign_private_ip_addresses()
-        .network_interface_id(&foreign_id)
-        .private_ip_addresses("10.0.16.5")
-        .send()
-        .await
-        .expect("foreign secondary");
-    let image = client
-        .describe_images()
-        .send()
-        .await
-        .expect("images")
-        .images()[0]
-        .image_id()
-        .expect("image")
-        .to_owned();
-    let mut instances = Vec::new();
-    for subnet in [&subnets[0], &subnets[0], &subnets[1]] {
-        let run = client
-            .run_instances()
-            .image_id(&image)
-            .instance_type(InstanceType::T3Micro)
-            .min_count(1)
-            .max_count(1)
-            .subnet_id(subnet)
-            .send()
-            .await
-            .expect("instance");
-        instances.push(
-            run.instances()[0]
-                .instance_id()
-                .expect("instance id")
-                .to_owned(),
-        );
-    }
-    Fixture { subnets, instances }
 }
 
 fn secondaries(interfaces: &[NetworkInterface], id: &str) -> Vec<Ipv4Addr> {

@@ -8,7 +8,6 @@ mod common;
 
 use std::net::Ipv4Addr;
 
-use aws_sdk_ec2::types::InstanceType;
 use common::schedule;
 use firecamp::live::{Eni, LiveState, Node, simulate_apply};
 use firecamp::plan::static_ips::lowest_free;
@@ -16,7 +15,7 @@ use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp_aws::AwsSettings;
 use firecamp_aws::route53::{RecordChange, RecordSet};
-use firecamp_aws::testing::Moto;
+use firecamp_aws::testing::{Moto, test_network};
 use firecamp_schema::Validation;
 
 struct World {
@@ -34,96 +33,27 @@ async fn world() -> World {
         ..AwsSettings::new("us-east-1")
     };
     let aws = AwsProviders::new(&moto.sdk(), &settings);
-    let client = aws.ec2.client();
-    let vpc = client
-        .create_vpc()
-        .cidr_block("10.0.0.0/16")
-        .send()
-        .await
-        .expect("vpc");
-    let vpc_id = vpc
-        .vpc()
-        .and_then(|v| v.vpc_id())
-        .expect("vpc id")
-        .to_owned();
-    let image = client
-        .describe_images()
-        .send()
-        .await
-        .expect("images")
-        .images()[0]
-        .image_id()
-        .expect("image")
-        .to_owned();
-    let mut zones = Vec::new();
-    let mut nodes = Vec::new();
-    for (cidr, zone) in [
-        ("10.0.16.0/20", "us-east-1a"),
-        ("10.0.32.0/20", "us-east-1b"),
-    ] {
-        let subnet = client
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(cidr)
-            .availability_zone(zone)
-            .send()
-            .await
-            .expect("subnet");
-        let subnet_id = subnet
-            .subnet()
-            .and_then(|s| s.subnet_id())
-            .expect("id")
-            .to_owned();
-        if zone == "us-east-1a" {
-            let foreign = client
-                .create_network_interface()
-                .subnet_id(&subnet_id)
-                .private_ip_address("10.0.16.4")
-                .send()
-                .await
-                .expect("foreign");
-            let id = foreign
-                .network_interface()
-                .and_then(|e| e.network_interface_id())
-                .expect("id")
-                .to_owned();
-            client
-                .assign_private_ip_addresses()
-                .network_interface_id(id)
-                .private_ip_addresses("10.0.16.5")
-                .send()
-                .await
-                .expect("foreign");
-        }
-        for _ in 0..2 {
-            let run = client
-                .run_instances()
-                .image_id(&image)
-                .instance_type(InstanceType::M5Large)
-                .min_count(1)
-                .max_count(1)
-                .subnet_id(&subnet_id)
-                .send()
-                .await
-                .expect("node");
-            let instance = &run.instances()[0];
-            nodes.push(Node {
-                name: format!("node-{}", instance.instance_id().expect("id")),
-                zone: zone.to_owned(),
-                host_ip: instance
-                    .private_ip_address()
-                    .expect("ip")
-                    .parse()
-                    .expect("ipv4"),
-                instance_id: instance.instance_id().expect("id").to_owned(),
-                eni: Eni {
-                    id: String::new(),
-                    secondary_ips: Vec::new(),
-                },
-            });
-        }
-        zones.push(format!("{{name: {zone}, subnetId: {subnet_id}}}"));
-    }
+    let network = test_network(aws.ec2.client()).await;
+    let vpc_id = network.vpc_id.clone();
+    let zones: Vec<String> = network
+        .subnets
+        .iter()
+        .map(|(id, zone)| format!("{{name: {zone}, subnetId: {id}}}"))
+        .collect();
+    let nodes: Vec<Node> = network
+        .nodes
+        .iter()
+        .map(|n| Node {
+            name: format!("node-{}", n.instance_id),
+            zone: n.zone.clone(),
+            host_ip: n.ip.parse().expect("ipv4"),
+            instance_id: n.instance_id.clone(),
+            eni: Eni {
+                id: String::new(),
+                secondary_ips: Vec::new(),
+            },
+        })
+        .collect();
     let cluster_yaml = format!(
         "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {{name: prod}}\nspec: {{region: us-east-1, vpcId: {vpc_id}, \
          zones: [{}], defaults: {{volume: {{size: 10Gi}}}}}}\n",

@@ -6,36 +6,9 @@
 
 mod common;
 
-use common::{base_live, converge, examples, plan_of, repo, specs};
+use common::{base_live, converge, example_files, examples, plan_of, repo, specs};
 use firecamp::live::{LiveState, read_snapshot, write_snapshot};
 use firecamp::plan::Action;
-
-fn example_files() -> Vec<(String, String)> {
-    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, String)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .expect("dir")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, base, out);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                out.push((
-                    path.strip_prefix(base)
-                        .expect("relative")
-                        .display()
-                        .to_string(),
-                    std::fs::read_to_string(&path).expect("text"),
-                ));
-            }
-        }
-    }
-    let base = repo().join("examples");
-    let mut out = Vec::new();
-    walk(&base, &base, &mut out);
-    out
-}
 
 const OLD_CACHE: &str = "apiVersion: firecamp.io/v1alpha1\nkind: Redis\nmetadata: {name: old-cache}\n\
 spec: {replicas: 1, memorySize: 1Gi, staticIp: false, resources: {limits: {memory: 2Gi}}, volume: {size: 10Gi}}\n";

@@ -2,7 +2,7 @@
 
 mod common;
 
-use common::{base_live, cluster_yaml, converge, examples, plan_of, specs};
+use common::{base_live, cluster_yaml, converge, example_files, examples, plan_of, specs};
 use firecamp::live::{LiveState, simulate_apply};
 use firecamp::plan::{Action, Desired, PlanError, PlanOptions, Provider, plan};
 
@@ -226,7 +226,7 @@ fn a_removed_service_is_deleted_but_its_volumes_ips_and_records_are_kept() {
         "metadata": {"name": "data-consul-server-a-0", "namespace": "firecamp", "labels": {"app.kubernetes.io/managed-by": "firecamp", "firecamp.io/cluster": "prod", "firecamp.io/service": "consul"}},
         "spec": {"resources": {"requests": {"storage": "20Gi"}}}
     }));
-    let without_consul: Vec<(String, String)> = walk_examples()
+    let without_consul: Vec<(String, String)> = example_files()
         .into_iter()
         .filter(|(p, _)| !p.ends_with("consul.yaml"))
         .collect();
@@ -271,7 +271,7 @@ fn a_removed_service_is_deleted_but_its_volumes_ips_and_records_are_kept() {
 
 #[test]
 fn a_removed_service_with_deletion_policy_delete_loses_volumes_ips_and_records() {
-    let consul_delete = walk_examples()
+    let consul_delete = example_files()
         .into_iter()
         .map(|(p, t)| {
             if p.ends_with("consul.yaml") {
@@ -324,7 +324,7 @@ fn a_removed_service_with_deletion_policy_delete_loses_volumes_ips_and_records()
 fn a_service_with_a_broken_spec_is_left_exactly_as_it_is() {
     let validation = examples();
     let live = converge(&validation, base_live());
-    let broken: Vec<(String, String)> = walk_examples()
+    let broken: Vec<(String, String)> = example_files()
         .into_iter()
         .map(|(p, t)| {
             if p.ends_with("consul.yaml") {
@@ -347,7 +347,7 @@ fn a_service_with_a_broken_spec_is_left_exactly_as_it_is() {
 #[test]
 fn an_unparsable_file_holds_back_every_deletion() {
     let live = converge(&examples(), base_live());
-    let mut files: Vec<(String, String)> = walk_examples()
+    let mut files: Vec<(String, String)> = example_files()
         .into_iter()
         .filter(|(p, _)| !p.ends_with("consul.yaml"))
         .collect();
@@ -436,31 +436,4 @@ fn records_firecamp_does_not_own_are_never_changed() {
     let plan = plan_of(&validation, &live);
     assert!(plan.steps.is_empty(), "{:?}", actions(&plan));
     assert!(plan.warnings.iter().any(|w| w.contains("does not own")));
-}
-
-/// Every example spec file: (path relative to examples/, text).
-fn walk_examples() -> Vec<(String, String)> {
-    fn walk(dir: &std::path::Path, base: &std::path::Path, out: &mut Vec<(String, String)>) {
-        let mut entries: Vec<_> = std::fs::read_dir(dir)
-            .expect("dir")
-            .map(|e| e.expect("entry").path())
-            .collect();
-        entries.sort();
-        for path in entries {
-            if path.is_dir() {
-                walk(&path, base, out);
-            } else if path.extension().is_some_and(|e| e == "yaml") {
-                let relative = path
-                    .strip_prefix(base)
-                    .expect("relative")
-                    .display()
-                    .to_string();
-                out.push((relative, std::fs::read_to_string(&path).expect("text")));
-            }
-        }
-    }
-    let base = common::repo().join("examples");
-    let mut out = Vec::new();
-    walk(&base, &base, &mut out);
-    out
 }

@@ -83,6 +83,17 @@ impl Desired {
         })
     }
 
+    /// True when a service that is no longer desired may lose what its deletion policy lets go
+    /// (static IPs, DNS records): it was deleted from git (not rejected, not suspended, not
+    /// hidden in an unreadable file) with `deletionPolicy: Delete` recorded on its objects.
+    #[must_use]
+    pub fn may_release(&self, service: &str, recorded_policies: &BTreeMap<String, String>) -> bool {
+        self.broken_files.is_empty()
+            && !self.is_untouchable(service)
+            && !self.services.iter().any(|s| s.name == service)
+            && recorded_policies.get(service).map(String::as_str) == Some("Delete")
+    }
+
     /// True when a service must be left exactly as it is.
     #[must_use]
     pub fn is_untouchable(&self, service: &str) -> bool {

@@ -2,7 +2,7 @@
 //! ownership TXT record per name. Only names whose TXT record says firecamp and this cluster own
 //! them are ever changed or deleted.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 use serde_json::json;
 
@@ -143,18 +143,8 @@ pub(crate) fn plan_records(
             }
         }
     }
-    let desired_services: BTreeSet<&str> =
-        desired.services.iter().map(|s| s.name.as_str()).collect();
     for (name, service) in &owners {
-        if wanted.contains_key(*name)
-            || desired.is_untouchable(service)
-            || desired_services.contains(service)
-        {
-            continue;
-        }
-        if !desired.broken_files.is_empty()
-            || policies.get(*service).map(String::as_str) != Some("Delete")
-        {
+        if wanted.contains_key(*name) || !desired.may_release(service, policies) {
             continue;
         }
         let before = live_a

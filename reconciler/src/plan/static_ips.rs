@@ -217,18 +217,8 @@ pub(crate) fn plan_static_ips(
         let subnets: Vec<String> = undecided.into_iter().collect();
         out.warnings.push(format!("the live state has no data on subnet(s) {}: their static IPs are decided when planning against live data", subnets.join(", ")));
     }
-    let desired_services: BTreeSet<&str> =
-        desired.services.iter().map(|s| s.name.as_str()).collect();
     for (member, recorded) in &index.live.static_ips {
-        if allocations.contains_key(member)
-            || desired_services.contains(recorded.service.as_str())
-            || desired.is_untouchable(&recorded.service)
-        {
-            continue;
-        }
-        if !desired.broken_files.is_empty()
-            || policies.get(&recorded.service).map(String::as_str) != Some("Delete")
-        {
+        if allocations.contains_key(member) || !desired.may_release(&recorded.service, policies) {
             continue;
         }
         out.push(

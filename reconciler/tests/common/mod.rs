@@ -136,3 +136,30 @@ pub fn converge(validation: &Validation, mut live: LiveState) -> LiveState {
             .collect::<Vec<_>>()
     );
 }
+
+/// Every example spec file: (path relative to examples/, text), in sorted order.
+pub fn example_files() -> Vec<(String, String)> {
+    fn walk(dir: &Path, base: &Path, out: &mut Vec<(String, String)>) {
+        let mut entries: Vec<_> = std::fs::read_dir(dir)
+            .expect("dir")
+            .map(|e| e.expect("entry").path())
+            .collect();
+        entries.sort();
+        for path in entries {
+            if path.is_dir() {
+                walk(&path, base, out);
+            } else if path.extension().is_some_and(|e| e == "yaml") {
+                let relative = path
+                    .strip_prefix(base)
+                    .expect("relative")
+                    .display()
+                    .to_string();
+                out.push((relative, std::fs::read_to_string(&path).expect("text")));
+            }
+        }
+    }
+    let base = repo().join("examples");
+    let mut out = Vec::new();
+    walk(&base, &base, &mut out);
+    out
+}
