@@ -52,10 +52,10 @@ fn statefulset(
     extra.insert(labels::COMPONENT.to_owned(), role.to_owned());
     let mut claims = Vec::new();
     if let Some(volume) = ctx.volume() {
-        claims.push(claim("data", &volume));
+        claims.push(claim(ctx, "data", &volume));
     }
     if let Some(volume) = ctx.journal_volume() {
-        claims.push(claim("journal", &volume));
+        claims.push(claim(ctx, "journal", &volume));
     }
     StatefulSet {
         metadata: service_meta(ctx, name.to_owned(), extra),
@@ -117,7 +117,9 @@ fn hash(ctx: &ServiceContext<'_>, bp: &Blueprint, members: &[&Member]) -> String
     config_hash(parts)
 }
 
-fn claim(name: &str, volume: &VolumeSpec) -> PersistentVolumeClaim {
+/// A volume claim template; its labels mark the claims made from it as firecamp's, so they are
+/// found (and kept, or deleted under deletionPolicy Delete) like every other owned object.
+fn claim(ctx: &ServiceContext<'_>, name: &str, volume: &VolumeSpec) -> PersistentVolumeClaim {
     let size = volume
         .size
         .as_ref()
@@ -125,6 +127,12 @@ fn claim(name: &str, volume: &VolumeSpec) -> PersistentVolumeClaim {
     PersistentVolumeClaim {
         metadata: ObjectMeta {
             name: Some(name.to_owned()),
+            labels: Some(labels::service_labels(
+                ctx.cluster_name(),
+                ctx.name(),
+                ctx.body().kind().as_str(),
+                &BTreeMap::new(),
+            )),
             ..ObjectMeta::default()
         },
         spec: Some(PersistentVolumeClaimSpec {
