@@ -314,33 +314,18 @@ impl Route53Provider {
                     .ttl(i64::from(set.ttl))
                     .set_resource_records(Some(records))
                     .build()
-                    .map_err(|e| AwsError::Call {
-                        operation: "ChangeResourceRecordSets",
-                        subject: set.name.clone(),
-                        code: "InvalidInput".to_owned(),
-                        message: e.to_string(),
-                    })?;
+                    .map_err(|e| invalid_input(&set.name, &e))?;
                 Change::builder()
                     .action(action)
                     .resource_record_set(record_set)
                     .build()
-                    .map_err(|e| AwsError::Call {
-                        operation: "ChangeResourceRecordSets",
-                        subject: set.name.clone(),
-                        code: "InvalidInput".to_owned(),
-                        message: e.to_string(),
-                    })
+                    .map_err(|e| invalid_input(&set.name, &e))
             })
             .collect::<Result<Vec<_>, _>>()?;
         let batch_input = ChangeBatch::builder()
             .set_changes(Some(changes))
             .build()
-            .map_err(|e| AwsError::Call {
-                operation: "ChangeResourceRecordSets",
-                subject: format!("zone {zone_id}"),
-                code: "InvalidInput".to_owned(),
-                message: e.to_string(),
-            })?;
+            .map_err(|e| invalid_input(&format!("zone {zone_id}"), &e))?;
         self.call("ChangeResourceRecordSets").await;
         self.client
             .change_resource_record_sets()
@@ -356,6 +341,16 @@ impl Route53Provider {
                 )
             })?;
         Ok(())
+    }
+}
+
+/// A change the SDK refused to build (an invalid name, type or value).
+fn invalid_input(subject: &str, error: &impl std::fmt::Display) -> AwsError {
+    AwsError::Call {
+        operation: "ChangeResourceRecordSets",
+        subject: subject.to_owned(),
+        code: "InvalidInput".to_owned(),
+        message: error.to_string(),
     }
 }
 

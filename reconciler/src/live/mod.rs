@@ -121,23 +121,3 @@ pub struct StaticIp {
     /// The subnet it comes from.
     pub subnet_id: String,
 }
-
-impl LiveState {
-    /// True when firecamp owns nothing yet.
-    #[must_use]
-    pub fn is_empty(&self) -> bool {
-        self.objects.is_empty() && self.static_ips.is_empty() && self.dns_records.is_empty()
-    }
-
-    /// The node `name`.
-    #[must_use]
-    pub fn node(&self, name: &str) -> Option<&Node> {
-        self.nodes.iter().find(|n| n.name == name)
-    }
-
-    /// Where `member` runs, when known.
-    #[must_use]
-    pub fn placement(&self, member: &str) -> Option<&MemberPlacement> {
-        self.members.iter().find(|m| m.member == member)
-    }
-}

@@ -120,6 +120,7 @@ pub(crate) fn plan_objects(
     desired: &Desired,
     index: &LiveIndex<'_>,
     allocations: &BTreeMap<String, Allocation>,
+    policies: &BTreeMap<String, String>,
     out: &mut Drafts,
 ) {
     let live = index.live;
@@ -150,7 +151,7 @@ pub(crate) fn plan_objects(
             plan_object(&value, Some(&service.name), &owned, index, out);
         }
     }
-    plan_deletions(desired, &owned, &wanted, out);
+    plan_deletions(desired, &owned, &wanted, policies, out);
 }
 
 /// The allocation record of a static-IP service: the `<service>-static-ips` ConfigMap, one key
@@ -419,6 +420,7 @@ fn plan_deletions(
     desired: &Desired,
     owned: &BTreeMap<(String, String, String), &Value>,
     wanted: &BTreeSet<(String, String, String)>,
+    policies: &BTreeMap<String, String>,
     out: &mut Drafts,
 ) {
     let desired_services: BTreeSet<&str> =
@@ -439,7 +441,7 @@ fn plan_deletions(
             continue;
         }
         if kind == "PersistentVolumeClaim" {
-            let policy = service.and_then(|s| service_policy(owned, s));
+            let policy = service.and_then(|s| policies.get(s)).map(String::as_str);
             if !(removed_service && policy == Some("Delete")) {
                 continue;
             }
@@ -473,15 +475,4 @@ fn plan_deletions(
             .collect();
         out.warnings.push(format!("{held_back} deletion(s) held back: {} could not be read, so a removed service may only look removed", files.join(", ")));
     }
-}
-
-/// The deletion policy recorded on a service's live objects.
-pub(crate) fn service_policy<'a>(
-    owned: &BTreeMap<(String, String, String), &'a Value>,
-    service: &str,
-) -> Option<&'a str> {
-    owned
-        .values()
-        .filter(|o| label(o, labels::SERVICE) == Some(service))
-        .find_map(|o| o["metadata"]["annotations"][DELETION_POLICY].as_str())
 }

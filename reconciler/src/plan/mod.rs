@@ -72,7 +72,7 @@ pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result
     let index = LiveIndex::new(live);
     let allocations = static_ips::allocate(desired, live).map_err(PlanError::Allocation)?;
     let mut drafts = Drafts::default();
-    kubernetes::plan_objects(desired, &index, &allocations, &mut drafts);
+    kubernetes::plan_objects(desired, &index, &allocations, &policies, &mut drafts);
     static_ips::plan_static_ips(desired, &index, &allocations, &policies, &mut drafts);
     dns::plan_records(desired, &index, &allocations, &policies, &mut drafts);
     let mut references: BTreeMap<String, Vec<String>> = live_services
