@@ -25,6 +25,9 @@ if [ ! -x .venv/bin/kubernetes-validate ] || [ ! -x .venv/bin/moto_server ]; the
 fi
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
+# Incremental caches only pay off across edits; a test run builds once.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
+echo "disk free for target/: $(df -h --output=avail . | tail -1 | tr -d ' ')"
 # Snapshot tests must fail on a mismatch, never rewrite the committed snapshots.
 export INSTA_UPDATE=no
 
