@@ -35,7 +35,7 @@ const IMMUTABLE_STATEFULSET_FIELDS: [&str; 4] = [
 ];
 
 /// `(kind, namespace, name)` of a manifest.
-pub(crate) fn identity(object: &Value) -> (String, String, String) {
+pub fn identity(object: &Value) -> (String, String, String) {
     let text = |v: &Value| v.as_str().unwrap_or_default().to_owned();
     (
         text(&object["kind"]),

@@ -111,14 +111,29 @@ impl AwsProviders {
         live: &LiveState,
     ) -> Result<(), AwsError> {
         for step in plan.steps.iter().filter(|s| s.provider == Provider::Ec2) {
-            self.apply_ec2(step, live).await?;
+            self.run_ec2_step(step, live).await?;
         }
-        let changes: Vec<RecordChange> = plan
+        let records: Vec<&Step> = plan
             .steps
             .iter()
             .filter(|s| s.provider == Provider::Route53)
-            .flat_map(|s| record_changes(s, live))
             .collect();
+        self.change_records(cluster, &records, live).await
+    }
+
+    /// Carries out Route53 steps in as few change batches as AWS allows.
+    ///
+    /// # Errors
+    /// [`AwsError::Records`] with the names that could not be changed (the others are), or the
+    /// zone lookup's failure.
+    pub async fn change_records(
+        &self,
+        cluster: &ClusterDocument,
+        steps: &[&Step],
+        live: &LiveState,
+    ) -> Result<(), AwsError> {
+        let changes: Vec<RecordChange> =
+            steps.iter().flat_map(|s| record_changes(s, live)).collect();
         if changes.is_empty() {
             return Ok(());
         }
@@ -126,7 +141,11 @@ impl AwsProviders {
         self.route53.change(&zone, &changes).await
     }
 
-    async fn apply_ec2(&self, step: &Step, live: &LiveState) -> Result<(), AwsError> {
+    /// Carries out one EC2 step (allocations are records in Kubernetes: nothing to do here).
+    ///
+    /// # Errors
+    /// The failed call, naming the member, ENI and IP.
+    pub async fn run_ec2_step(&self, step: &Step, live: &LiveState) -> Result<(), AwsError> {
         let member = step.id.rsplit('/').next().unwrap_or_default();
         let ip = |value: Option<&Value>| {
             value
