@@ -124,6 +124,25 @@ pub struct TestNetwork {
 /// # Panics
 /// When moto refuses a call.
 pub async fn test_network(client: &aws_sdk_ec2::Client) -> TestNetwork {
+    test_network_in(
+        client,
+        &[
+            ("10.0.16.0/20", "us-east-1a"),
+            ("10.0.32.0/20", "us-east-1b"),
+        ],
+    )
+    .await
+}
+
+/// Creates a test network with one subnet per `(cidr, zone)` (zone `us-east-1a` first, with the
+/// foreign ENI) and two instances per subnet.
+///
+/// # Panics
+/// When moto refuses a call.
+pub async fn test_network_in(
+    client: &aws_sdk_ec2::Client,
+    subnets: &[(&str, &str)],
+) -> TestNetwork {
     let vpc = client
         .create_vpc()
         .cidr_block("10.0.0.0/16")
@@ -149,10 +168,7 @@ pub async fn test_network(client: &aws_sdk_ec2::Client) -> TestNetwork {
         subnets: Vec::new(),
         nodes: Vec::new(),
     };
-    for (cidr, zone) in [
-        ("10.0.16.0/20", "us-east-1a"),
-        ("10.0.32.0/20", "us-east-1b"),
-    ] {
+    for &(cidr, zone) in subnets {
         let subnet = client
             .create_subnet()
             .vpc_id(&vpc_id)

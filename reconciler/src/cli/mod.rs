@@ -1,5 +1,8 @@
 //! The command line: parse arguments, run one command, map the outcome to an exit status.
 
+mod apply;
+mod connect;
+mod live;
 mod plan;
 mod schema;
 mod validate;
@@ -68,6 +71,14 @@ pub enum Command {
     /// Exit status: 0 success (with --detailed-exitcode: no changes), 2 changes (only with
     /// --detailed-exitcode), 1 any error or spec problem.
     Plan(plan::PlanArgs),
+    /// Plan, confirm, then carry the plan out step by step (Kubernetes, EC2, Route53).
+    ///
+    /// Exit status: 0 when every step was carried out (or nothing needed doing), 1 when a step
+    /// failed, the specs have problems or the apply was cancelled.
+    Apply(apply::ApplyArgs),
+    /// Read the live state.
+    #[command(subcommand)]
+    Live(live::LiveCommand),
     /// Print the JSON Schema of spec documents, or write one file per kind.
     Schema {
         /// Write firecamp.schema.json and one <kind>.schema.json per kind into this folder.
@@ -116,6 +127,8 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
             (validate::run(&path, format, out), ExitStatus::Error)
         }
         Command::Plan(args) => (plan::run(&args, out, err), ExitStatus::Invalid),
+        Command::Apply(args) => (apply::run(&args, out, err), ExitStatus::Invalid),
+        Command::Live(command) => (live::run(&command, out), ExitStatus::Error),
         Command::Schema { out: dir, kind } => (
             schema::run(dir.as_deref(), kind.as_deref(), out),
             ExitStatus::Error,

@@ -7,9 +7,11 @@ use clap::Args;
 
 use firecamp_schema::{Limits, validate_path};
 
+use super::connect::{ConnectArgs, runtime};
 use super::{CommandError, ExitStatus, PlanFormat};
 use crate::live::{LiveState, read_snapshot};
 use crate::plan::{Desired, PlanOptions, plan};
+use crate::providers::read_live_state;
 use crate::view::{json, markdown, text};
 
 /// Arguments of `firecamp plan`.
@@ -17,7 +19,10 @@ use crate::view::{json, markdown, text};
 pub struct PlanArgs {
     /// Folder of spec files, or one file.
     pub path: PathBuf,
-    /// Plan against a live snapshot (from `firecamp live dump`) instead of a cluster.
+    /// How to reach the cluster and AWS (when neither --live-snapshot nor --offline is given).
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Plan against a live snapshot (from `firecamp live dump`) instead of the cluster.
     #[arg(long, value_name = "FILE", conflicts_with = "offline")]
     pub live_snapshot: Option<PathBuf>,
     /// Plan against an empty cluster (everything is created).
@@ -43,6 +48,11 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, CommandError> {
+    let validation = validate_path(&args.path, &Limits::default())?;
+    for diagnostic in &validation.diagnostics {
+        writeln!(err, "{diagnostic}")?;
+    }
+    let desired = Desired::from_validation(&validation)?;
     let (live, source) = match (&args.live_snapshot, args.offline) {
         (Some(file), _) => (
             read_snapshot(file)?,
@@ -53,16 +63,15 @@ pub(super) fn run(
             "an empty cluster (--offline)".to_owned(),
         ),
         (None, false) => {
-            return Err("no live state to plan against: pass --live-snapshot FILE (written by `firecamp live dump` where the \
-                        cluster is reachable) or --offline to plan against an empty cluster"
-                .into());
+            let live = runtime()?.block_on(async {
+                let (client, aws) = args.connect.connect(&desired.cluster).await?;
+                Ok::<_, CommandError>(
+                    read_live_state(&client, aws.as_ref(), &desired.cluster).await?,
+                )
+            })?;
+            (live, format!("cluster {}", desired.cluster.metadata.name))
         }
     };
-    let validation = validate_path(&args.path, &Limits::default())?;
-    for diagnostic in &validation.diagnostics {
-        writeln!(err, "{diagnostic}")?;
-    }
-    let desired = Desired::from_validation(&validation)?;
     let plan = plan(
         &desired,
         &live,

@@ -6,6 +6,9 @@
     reason = "each test binary uses a different part of this module"
 )]
 
+pub mod fake_cluster;
+pub mod namespaces;
+
 use std::net::Ipv4Addr;
 use std::path::Path;
 

@@ -148,7 +148,8 @@ impl<'a> Health<'a> {
     }
 
     /// Restarts a member on the current template: waits until every member of its service is
-    /// ready, deletes its pod, then waits until the pod is back, on the new template, ready.
+    /// ready and its StatefulSet's controller has seen the template, deletes its pod, then waits
+    /// until the pod is back, on the new template, ready.
     pub(crate) async fn restart_member(&self, step: &Step) -> Result<(), KubeError> {
         let (namespace, member) = step
             .resource
@@ -176,6 +177,20 @@ impl<'a> Health<'a> {
             )
             .await?;
         }
+        let statefulset = member.rsplit_once('-').map_or(member, |(name, _)| name);
+        let statefulsets: Api<StatefulSet> = Api::namespaced(self.client.clone(), namespace);
+        self.until(
+            &step.resource,
+            "its StatefulSet's controller did not see the new template",
+            async || {
+                let current = statefulsets
+                    .get(statefulset)
+                    .await
+                    .map_err(|e| KubeError::request("get", &step.resource, "statefulsets", e))?;
+                Ok(observed(&current))
+            },
+        )
+        .await?;
         retry(self.options, async || {
             match pods.delete(member, &DeleteParams::default()).await {
                 Ok(_) => Ok(()),
@@ -222,16 +237,26 @@ fn service_selector(service: &str) -> String {
     )
 }
 
+/// True when the StatefulSet controller has seen the current spec.
+fn observed(statefulset: &StatefulSet) -> bool {
+    let generation = statefulset.metadata.generation.unwrap_or(0);
+    statefulset
+        .status
+        .as_ref()
+        .is_some_and(|s| s.observed_generation.unwrap_or(0) >= generation)
+}
+
 fn statefulset_ready(statefulset: &StatefulSet) -> bool {
     let wanted = statefulset
         .spec
         .as_ref()
         .and_then(|s| s.replicas)
         .unwrap_or(1);
-    let generation = statefulset.metadata.generation.unwrap_or(0);
-    statefulset.status.as_ref().is_some_and(|s| {
-        s.ready_replicas.unwrap_or(0) >= wanted && s.observed_generation.unwrap_or(0) >= generation
-    })
+    observed(statefulset)
+        && statefulset
+            .status
+            .as_ref()
+            .is_some_and(|s| s.ready_replicas.unwrap_or(0) >= wanted)
 }
 
 fn pod_ready(pod: &Pod) -> bool {

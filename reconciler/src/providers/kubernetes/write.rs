@@ -214,10 +214,14 @@ impl KubeWriter {
             .ok_or_else(|| problem(step))?;
         let target = self.target(before)?;
         let patch = json!({"spec": {"resources": {"requests": {"storage": size}}}});
+        let params = PatchParams {
+            field_manager: Some(FIELD_MANAGER.to_owned()),
+            ..PatchParams::default()
+        };
         retry(&self.options, async || {
             target
                 .api
-                .patch(&target.name, &PatchParams::default(), &Patch::Merge(&patch))
+                .patch(&target.name, &params, &Patch::Merge(&patch))
                 .await
                 .map(drop)
                 .map_err(|e| {

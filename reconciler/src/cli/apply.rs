@@ -1,0 +1,118 @@
+//! `firecamp apply`: validate, read the live state, plan, confirm, then carry the plan out step
+//! by step and say what was done, what failed and what was skipped.
+
+use std::io::{BufRead, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::Args;
+
+use firecamp_schema::{Limits, validate_path};
+
+use super::connect::{ConnectArgs, runtime};
+use super::{CommandError, ExitStatus};
+use crate::apply::{Appliers, apply_plan};
+use crate::plan::{Desired, PlanOptions, plan};
+use crate::providers::kubernetes::{KubeWriter, WriteOptions};
+use crate::providers::read_live_state;
+use crate::view::text;
+
+/// Arguments of `firecamp apply`.
+#[derive(Debug, Args)]
+pub struct ApplyArgs {
+    /// Folder of spec files, or one file.
+    pub path: PathBuf,
+    /// How to reach the cluster and AWS.
+    #[command(flatten)]
+    pub connect: ConnectArgs,
+    /// Apply without asking (required when stdin is not a terminal).
+    #[arg(long)]
+    pub auto_approve: bool,
+    /// Take over fields that another field manager owns (server-side apply force).
+    #[arg(long)]
+    pub force: bool,
+    /// Allow a plan that deletes every service when the specs describe none.
+    #[arg(long)]
+    pub allow_empty: bool,
+    /// Longest wait for one object (deletion, a service's health, a job, a member restart).
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub timeout: u64,
+}
+
+/// Runs `firecamp apply`.
+pub(super) fn run(
+    args: &ApplyArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, CommandError> {
+    let validation = validate_path(&args.path, &Limits::default())?;
+    for diagnostic in &validation.diagnostics {
+        writeln!(err, "{diagnostic}")?;
+    }
+    let desired = Desired::from_validation(&validation)?;
+    runtime()?.block_on(async {
+        let (client, aws) = args.connect.connect(&desired.cluster).await?;
+        let live = read_live_state(&client, aws.as_ref(), &desired.cluster).await?;
+        let plan = plan(
+            &desired,
+            &live,
+            PlanOptions {
+                allow_empty: args.allow_empty,
+            },
+        )?;
+        let color = std::io::stdout().is_terminal();
+        write!(out, "{}", text::render(&plan, text::Style { color }))?;
+        if plan.is_empty() {
+            return Ok(status(validation.is_valid(), true));
+        }
+        if !args.auto_approve && !confirm(plan.steps.len(), out)? {
+            writeln!(out, "Apply cancelled; nothing was changed.")?;
+            return Ok(ExitStatus::Invalid);
+        }
+        let writer = KubeWriter::new(
+            client,
+            WriteOptions {
+                force: args.force,
+                timeout: Duration::from_secs(args.timeout),
+                ..WriteOptions::default()
+            },
+        );
+        let appliers = Appliers {
+            cluster: &desired.cluster,
+            kubernetes: &writer,
+            aws: aws.as_ref(),
+        };
+        let mut progress = |step: &crate::apply::StepOutcome| {
+            let _ = writeln!(out, "{step}");
+        };
+        let report = apply_plan(&plan, &live, appliers, &mut progress).await;
+        writeln!(out, "{report}")?;
+        Ok(status(validation.is_valid(), report.succeeded()))
+    })
+}
+
+fn status(valid: bool, succeeded: bool) -> ExitStatus {
+    if valid && succeeded {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Invalid
+    }
+}
+
+/// Asks on the terminal; refuses when there is none to ask on.
+fn confirm(steps: usize, out: &mut dyn Write) -> Result<bool, CommandError> {
+    if !std::io::stdin().is_terminal() {
+        return Err(
+            "refusing to apply without confirmation: stdin is not a terminal; pass --auto-approve"
+                .into(),
+        );
+    }
+    write!(
+        out,
+        "Carry out these {steps} steps? Only 'yes' is accepted: "
+    )?;
+    out.flush()?;
+    let mut answer = String::new();
+    std::io::stdin().lock().read_line(&mut answer)?;
+    Ok(answer.trim() == "yes")
+}

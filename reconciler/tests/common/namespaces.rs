@@ -1,0 +1,125 @@
+//! The Namespace API in front of kube-fake-client 0.3, which cannot route it: it reads
+//! `/api/v1/namespaces[/NAME]` as the start of a namespaced path and answers "Invalid path".
+//! Namespaces are kept here (server-side apply, get, list by label, delete, counted like the rest);
+//! every other request goes to the fake unchanged.
+
+use std::collections::BTreeMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use http::{Method, Request, Response, StatusCode};
+use kube::client::Body;
+use kube_fake_client::label_selector::matches_label_selector;
+use serde_json::{Value, json};
+
+use super::fake_cluster::Requests;
+
+/// A client whose Namespace requests are served here and all others by `fake`.
+pub fn with_namespaces(fake: kube::Client, requests: Arc<Requests>) -> kube::Client {
+    let store = Arc::new(Mutex::new(BTreeMap::<String, Value>::new()));
+    let serial = Arc::new(AtomicU64::new(1));
+    let service = tower::service_fn(move |request: Request<Body>| {
+        let (fake, store, serial, requests) = (
+            fake.clone(),
+            Arc::clone(&store),
+            Arc::clone(&serial),
+            Arc::clone(&requests),
+        );
+        async move {
+            let path: Vec<String> = request
+                .uri()
+                .path()
+                .split('/')
+                .filter(|p| !p.is_empty())
+                .map(str::to_owned)
+                .collect();
+            let is_namespaces = matches!(path.len(), 3 | 4)
+                && path[0] == "api"
+                && path[1] == "v1"
+                && path[2] == "namespaces";
+            if !is_namespaces {
+                return fake.send(request).await;
+            }
+            let query: BTreeMap<String, String> =
+                form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect();
+            let method = request.method().clone();
+            let body = request.into_body().collect_bytes().await?;
+            let mut store = store.lock().expect("lock");
+            let answer = match (method, path.get(3)) {
+                (Method::GET, None) => {
+                    requests.lists.fetch_add(1, Ordering::SeqCst);
+                    let selector = query.get("labelSelector").cloned().unwrap_or_default();
+                    let items: Vec<Value> = store
+                        .values()
+                        .filter(|ns| {
+                            selector.is_empty()
+                                || matches_label_selector(&labels(ns), &selector).unwrap_or(false)
+                        })
+                        .cloned()
+                        .collect();
+                    (
+                        StatusCode::OK,
+                        json!({"kind": "NamespaceList", "apiVersion": "v1", "metadata": {"resourceVersion": "1"}, "items": items}),
+                    )
+                }
+                (Method::GET, Some(name)) => {
+                    requests.gets.fetch_add(1, Ordering::SeqCst);
+                    store
+                        .get(name)
+                        .map_or_else(|| not_found(name), |ns| (StatusCode::OK, ns.clone()))
+                }
+                (Method::PATCH, Some(name)) => {
+                    requests.patches.fetch_add(1, Ordering::SeqCst);
+                    let mut applied: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
+                    let uid = store
+                        .get(name)
+                        .and_then(|ns| ns["metadata"]["uid"].as_str().map(str::to_owned))
+                        .unwrap_or_else(|| format!("ns-{}", serial.fetch_add(1, Ordering::SeqCst)));
+                    applied["metadata"]["uid"] = json!(uid);
+                    applied["metadata"]["resourceVersion"] =
+                        json!(serial.fetch_add(1, Ordering::SeqCst).to_string());
+                    store.insert(name.clone(), applied.clone());
+                    (StatusCode::OK, applied)
+                }
+                (Method::DELETE, Some(name)) => {
+                    requests.deletes.fetch_add(1, Ordering::SeqCst);
+                    store
+                        .remove(name)
+                        .map_or_else(|| not_found(name), |ns| (StatusCode::OK, ns))
+                }
+                (method, _) => (
+                    StatusCode::METHOD_NOT_ALLOWED,
+                    json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 405, "message": format!("{method} is not served for namespaces here")}),
+                ),
+            };
+            let (status, value) = answer;
+            Ok::<_, kube::Error>(
+                Response::builder()
+                    .status(status)
+                    .header("content-type", "application/json")
+                    .body(Body::from(value.to_string().into_bytes()))
+                    .expect("response"),
+            )
+        }
+    });
+    kube::Client::new(service, "default")
+}
+
+fn labels(namespace: &Value) -> BTreeMap<String, String> {
+    namespace["metadata"]["labels"]
+        .as_object()
+        .into_iter()
+        .flatten()
+        .filter_map(|(k, v)| v.as_str().map(|v| (k.clone(), v.to_owned())))
+        .collect()
+}
+
+fn not_found(name: &str) -> (StatusCode, Value) {
+    (
+        StatusCode::NOT_FOUND,
+        json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404, "reason": "NotFound",
+               "message": format!("namespaces \"{name}\" not found")}),
+    )
+}

@@ -1,0 +1,453 @@
+//! `apply` end to end: plans carried out on kube-fake-client's in-memory API server (with stand-in
+//! controllers for pods, volume claims and jobs) and on AWS emulated by moto. A fresh install of
+//! the examples converges and a second apply writes nothing; a config change restarts every
+//! member; a volumeClaimTemplate change replaces the StatefulSet and keeps pods and volumes; an
+//! image that never pulls fails fast with the pod's reason; injected 409s and 500s converge.
+
+mod common;
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::sync::atomic::Ordering;
+use std::time::Duration;
+
+use common::fake_cluster::{BROKEN_IMAGE, FakeCluster};
+use firecamp::apply::{Appliers, Outcome, Report, apply_plan};
+use firecamp::live::LiveState;
+use firecamp::plan::kubernetes::identity;
+use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
+use firecamp::providers::aws::AwsProviders;
+use firecamp::providers::kubernetes::{KubeWriter, WriteOptions, managed_kinds};
+use firecamp::providers::read_live_state;
+use firecamp_aws::AwsSettings;
+use firecamp_aws::testing::{Moto, TestNetwork, test_network_in};
+use firecamp_schema::Validation;
+use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use kube::api::{Api, ListParams};
+use kube_fake_client::Error as FakeError;
+
+struct World {
+    _moto: Moto,
+    aws: AwsProviders,
+    network: TestNetwork,
+    cluster: FakeCluster,
+}
+
+async fn world() -> World {
+    let moto = Moto::start();
+    let settings = AwsSettings {
+        route53_per_second: 1_000.0,
+        ec2_per_second: 1_000.0,
+        ..AwsSettings::new("us-east-1")
+    };
+    let aws = AwsProviders::new(&moto.sdk(), &settings);
+    let network = test_network_in(
+        aws.ec2.client(),
+        &[
+            ("10.0.16.0/20", "us-east-1a"),
+            ("10.0.32.0/20", "us-east-1b"),
+            ("10.0.48.0/20", "us-east-1c"),
+        ],
+    )
+    .await;
+    let cluster = FakeCluster::start(&network).await;
+    World {
+        _moto: moto,
+        aws,
+        network,
+        cluster,
+    }
+}
+
+impl World {
+    /// The example files (those `keep` selects), their Cluster pointed at the moto network, with
+    /// `edit` applied to each file's text.
+    fn examples(&self, keep: &[&str], edit: &dyn Fn(&str, String) -> String) -> Validation {
+        let mut replacements = vec![(
+            "vpc-0a1b2c3d4e5f60718".to_owned(),
+            self.network.vpc_id.clone(),
+        )];
+        for (i, (subnet, _)) in self.network.subnets.iter().enumerate() {
+            replacements.push((format!("subnet-0a1b2c3d4e5f6071{}", i + 1), subnet.clone()));
+        }
+        let files: Vec<(String, String)> = common::example_files()
+            .into_iter()
+            .filter(|(path, _)| {
+                path == "cluster.yaml" || keep.is_empty() || keep.contains(&path.as_str())
+            })
+            .map(|(path, mut text)| {
+                for (from, to) in &replacements {
+                    text = text.replace(from.as_str(), to);
+                }
+                let text = edit(&path, text);
+                (path, text)
+            })
+            .collect();
+        let refs: Vec<(&str, &str)> = files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect();
+        let validation = common::specs(&refs);
+        assert!(validation.is_valid(), "{:#?}", validation.diagnostics);
+        validation
+    }
+
+    fn writer(&self) -> KubeWriter {
+        KubeWriter::new(
+            self.cluster.client.clone(),
+            WriteOptions {
+                backoff: Duration::from_millis(1),
+                poll: Duration::from_millis(10),
+                timeout: Duration::from_secs(20),
+                ..WriteOptions::default()
+            },
+        )
+    }
+
+    async fn read(&self, validation: &Validation) -> LiveState {
+        read_live_state(&self.cluster.client, Some(&self.aws), cluster(validation))
+            .await
+            .expect("live state")
+    }
+
+    /// Reads, plans and applies once.
+    async fn apply(&self, validation: &Validation) -> (Plan, Report) {
+        let live = self.read(validation).await;
+        let plan = plan(
+            &Desired::from_validation(validation).expect("desired"),
+            &live,
+            PlanOptions::default(),
+        )
+        .expect("plan");
+        let writer = self.writer();
+        let appliers = Appliers {
+            cluster: cluster(validation),
+            kubernetes: &writer,
+            aws: Some(&self.aws),
+        };
+        let report = apply_plan(&plan, &live, appliers, &mut |_| {}).await;
+        (plan, report)
+    }
+
+    /// Applies until a plan is empty; returns the number of rounds.
+    async fn converge(&self, validation: &Validation) -> usize {
+        for round in 1..=4 {
+            let (plan, report) = self.apply(validation).await;
+            assert!(report.succeeded(), "round {round}: {report}");
+            if plan.is_empty() {
+                return round;
+            }
+        }
+        panic!("no convergence in 4 rounds");
+    }
+
+    async fn pods(&self) -> BTreeMap<String, Pod> {
+        Api::<Pod>::namespaced(self.cluster.client.clone(), "firecamp")
+            .list(&ListParams::default())
+            .await
+            .expect("pods")
+            .items
+            .into_iter()
+            .map(|p| (p.metadata.name.clone().unwrap_or_default(), p))
+            .collect()
+    }
+
+    async fn claim_uids(&self) -> BTreeMap<String, String> {
+        Api::<PersistentVolumeClaim>::namespaced(self.cluster.client.clone(), "firecamp")
+            .list(&ListParams::default())
+            .await
+            .expect("claims")
+            .items
+            .into_iter()
+            .map(|c| {
+                (
+                    c.metadata.name.unwrap_or_default(),
+                    c.metadata.uid.unwrap_or_default(),
+                )
+            })
+            .collect()
+    }
+}
+
+fn cluster(validation: &Validation) -> &firecamp_schema::spec::ClusterDocument {
+    validation.cluster.as_ref().expect("cluster")
+}
+
+fn unchanged(_: &str, text: String) -> String {
+    text
+}
+
+const ZK_AND_REDIS: [&str; 2] = ["coordination/zookeeper.yaml", "data/redis.yaml"];
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_nothing() {
+    let world = world().await;
+    let validation = world.examples(&[], &unchanged);
+    let rounds = world.converge(&validation).await;
+    assert!(rounds <= 3, "converged in {rounds} rounds");
+
+    let desired = Desired::from_validation(&validation).expect("desired");
+    let live = world.read(&validation).await;
+    let live_ids: BTreeSet<_> = live.objects.iter().map(identity).collect();
+    let desired_count = desired.platform.len()
+        + desired
+            .services
+            .iter()
+            .map(|s| s.objects.len())
+            .sum::<usize>();
+    assert!(
+        live_ids.len() >= desired_count,
+        "{} objects live, {desired_count} desired",
+        live_ids.len()
+    );
+    for service in &desired.services {
+        for member in &service.members {
+            let placement = live
+                .members
+                .iter()
+                .find(|p| p.member == member.member.name)
+                .unwrap_or_else(|| panic!("{} has no pod", member.member.name));
+            assert!(placement.ready && placement.node.is_some());
+        }
+        for record in &service.aws.dns_records {
+            assert!(
+                live.dns_records
+                    .iter()
+                    .any(|r| r.record_type == "A" && r.name == record.name),
+                "no record for {}",
+                record.name
+            );
+        }
+    }
+    let redis_ips: Vec<_> = live
+        .static_ips
+        .iter()
+        .filter(|(_, s)| s.service == "sessions-redis")
+        .collect();
+    assert_eq!(redis_ips.len(), 6);
+    for (member, recorded) in redis_ips {
+        let node = live
+            .members
+            .iter()
+            .find(|p| &p.member == member)
+            .and_then(|p| p.node.clone());
+        let holder = live
+            .nodes
+            .iter()
+            .find(|n| n.eni.secondary_ips.contains(&recorded.ip));
+        assert_eq!(
+            holder.map(|n| n.name.clone()),
+            node,
+            "{member}'s address is on its node"
+        );
+    }
+
+    world.cluster.pause_controllers(true).await;
+    world.cluster.reset_counts();
+    let (plan, report) = world.apply(&validation).await;
+    assert!(
+        plan.is_empty(),
+        "{:#?}",
+        plan.steps
+            .iter()
+            .map(|s| (&s.id, &s.changes))
+            .collect::<Vec<_>>()
+    );
+    assert!(report.steps.is_empty());
+    assert_eq!(
+        world.cluster.requests.writes(),
+        0,
+        "a second apply writes nothing"
+    );
+    assert_eq!(
+        world.cluster.requests.lists.load(Ordering::SeqCst),
+        managed_kinds().len() + 2,
+        "one list per managed kind, plus pods and nodes"
+    );
+    assert_eq!(
+        world.cluster.requests.gets.load(Ordering::SeqCst),
+        0,
+        "never one GET per object"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_config_change_restarts_every_member_one_at_a_time_on_the_new_template() {
+    let world = world().await;
+    world
+        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
+        .await;
+    let before = world.pods().await;
+    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
+        if path.ends_with("zookeeper.yaml") {
+            text.replace("heapSize: 2Gi", "heapSize: 1Gi")
+        } else {
+            text
+        }
+    });
+    world.cluster.reset_counts();
+    let (plan, report) = world.apply(&changed).await;
+    assert!(report.succeeded(), "{report}");
+    let restarts: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::RestartMember)
+        .map(|s| s.resource.as_str())
+        .collect();
+    let mut restarted = restarts.clone();
+    restarted.sort_unstable();
+    assert_eq!(
+        restarted,
+        [
+            "Pod firecamp/zk-server-a-0",
+            "Pod firecamp/zk-server-b-0",
+            "Pod firecamp/zk-server-c-0"
+        ]
+    );
+    assert_eq!(restarts.len(), 3, "{restarts:?}");
+    assert_eq!(
+        plan.steps
+            .iter()
+            .filter(|s| s.action == Action::RestartMember)
+            .count(),
+        3
+    );
+    let after = world.pods().await;
+    for (name, pod) in &after {
+        let was = &before[name];
+        if name.starts_with("zk-") {
+            assert_ne!(pod.metadata.uid, was.metadata.uid, "{name} restarted");
+            assert_ne!(
+                pod.metadata.annotations, was.metadata.annotations,
+                "{name} runs the new template"
+            );
+        } else {
+            assert_eq!(pod.metadata.uid, was.metadata.uid, "{name} untouched");
+        }
+    }
+    assert_eq!(
+        world.cluster.requests.deletes.load(Ordering::SeqCst),
+        3,
+        "one pod deleted per member"
+    );
+    assert_eq!(world.converge(&changed).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_volume_claim_template_change_replaces_the_statefulset_and_keeps_pods_and_volumes() {
+    let world = world().await;
+    world
+        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
+        .await;
+    let claims = world.claim_uids().await;
+    let pods = world.pods().await;
+    assert!(
+        claims.keys().any(|c| c.ends_with("zk-server-a-0")),
+        "{claims:?}"
+    );
+    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
+        if path.ends_with("zookeeper.yaml") {
+            text.replace("volume: {size: 20Gi}", "volume: {size: 20Gi, type: gp2}")
+        } else {
+            text
+        }
+    });
+    let (plan, report) = world.apply(&changed).await;
+    assert!(report.succeeded(), "{report}");
+    let replaced: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::Replace)
+        .map(|s| s.resource.as_str())
+        .collect();
+    assert_eq!(replaced.len(), 3, "one StatefulSet per zone: {replaced:?}");
+    assert!(
+        replaced
+            .iter()
+            .all(|r| r.starts_with("StatefulSet firecamp/zk-"))
+    );
+    assert_eq!(world.claim_uids().await, claims, "every volume claim kept");
+    let after = world.pods().await;
+    for (name, pod) in &pods {
+        assert_eq!(
+            after[name].metadata.uid, pod.metadata.uid,
+            "{name} kept (orphaned, not deleted)"
+        );
+    }
+    assert_eq!(world.converge(&changed).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_image_that_never_pulls_fails_fast_with_the_pods_reason() {
+    let world = world().await;
+    world
+        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
+        .await;
+    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
+        if path.ends_with("zookeeper.yaml") {
+            text.replace(
+                "heapSize: 2Gi",
+                &format!("heapSize: 2Gi\n  image: zookeeper:{BROKEN_IMAGE}"),
+            )
+        } else {
+            text
+        }
+    });
+    let (_, report) = world.apply(&changed).await;
+    assert!(!report.succeeded());
+    let failure = report
+        .steps
+        .iter()
+        .find_map(|s| match &s.outcome {
+            Outcome::Failed(error) => Some(error.clone()),
+            _ => None,
+        })
+        .expect("a failed step");
+    assert!(
+        failure.contains("ImagePullBackOff") && failure.contains("zk-server-"),
+        "{failure}"
+    );
+    let deleted = world.cluster.requests.deletes.load(Ordering::SeqCst);
+    assert_eq!(deleted, 1, "only the first member was restarted: {report}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn injected_conflicts_and_server_errors_are_retried_until_the_install_converges() {
+    let world = world().await;
+    {
+        let mut failures = world.cluster.requests.failures.lock().expect("lock");
+        let server_error = || {
+            Some(FakeError::Internal(
+                "etcdserver: request timed out".to_owned(),
+            ))
+        };
+        let conflict = || {
+            Some(FakeError::Conflict(
+                "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again".to_owned(),
+            ))
+        };
+        failures.extend([
+            server_error(),
+            None,
+            conflict(),
+            server_error(),
+            None,
+            conflict(),
+            conflict(),
+            None,
+            server_error(),
+        ]);
+    }
+    let validation = world.examples(&ZK_AND_REDIS, &unchanged);
+    world.converge(&validation).await;
+    assert!(
+        world
+            .cluster
+            .requests
+            .failures
+            .lock()
+            .expect("lock")
+            .is_empty()
+    );
+    let (plan, _) = world.apply(&validation).await;
+    assert!(plan.is_empty());
+}
