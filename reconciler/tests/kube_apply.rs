@@ -21,8 +21,8 @@ use firecamp::providers::read_live_state;
 use firecamp_aws::AwsSettings;
 use firecamp_aws::testing::{Moto, TestNetwork, test_network_in};
 use firecamp_schema::Validation;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
-use kube::api::{Api, ListParams};
+use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
+use kube::api::{Api, ListParams, Patch, PatchParams};
 use kube_fake_client::Error as FakeError;
 
 struct World {
@@ -97,7 +97,7 @@ impl World {
             WriteOptions {
                 backoff: Duration::from_millis(1),
                 poll: Duration::from_millis(10),
-                timeout: Duration::from_secs(20),
+                timeout: Duration::from_secs(30),
                 ..WriteOptions::default()
             },
         )
@@ -118,20 +118,32 @@ impl World {
             PlanOptions::default(),
         )
         .expect("plan");
+        let report = self.carry_out(validation, &plan, &live).await;
+        (plan, report)
+    }
+
+    /// Carries out `plan`, made from `live`.
+    async fn carry_out(&self, validation: &Validation, plan: &Plan, live: &LiveState) -> Report {
         let writer = self.writer();
         let appliers = Appliers {
             cluster: cluster(validation),
             kubernetes: &writer,
             aws: Some(&self.aws),
         };
-        let report = apply_plan(&plan, &live, appliers, &mut |_| {}).await;
-        (plan, report)
+        apply_plan(plan, live, appliers, &mut |_| {}).await
     }
 
     /// Applies until a plan is empty; returns the number of rounds.
     async fn converge(&self, validation: &Validation) -> usize {
         for round in 1..=4 {
             let (plan, report) = self.apply(validation).await;
+            eprintln!(
+                "round {round}: {:?}",
+                plan.steps
+                    .iter()
+                    .map(|s| (&s.id, &s.changes))
+                    .collect::<Vec<_>>()
+            );
             assert!(report.succeeded(), "round {round}: {report}");
             if plan.is_empty() {
                 return round;
@@ -450,4 +462,108 @@ async fn injected_conflicts_and_server_errors_are_retried_until_the_install_conv
     );
     let (plan, _) = world.apply(&validation).await;
     assert!(plan.is_empty());
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_member_crash_looping_on_the_old_template_is_restarted_first_and_recovers() {
+    let world = world().await;
+    world
+        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
+        .await;
+    let crash_loop = serde_json::json!({"status": {
+        "conditions": [{"type": "Ready", "status": "False"}],
+        "containerStatuses": [{"name": "zookeeper", "image": "zookeeper", "imageID": "", "ready": false,
+            "restartCount": 7, "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}}}]}});
+    Api::<Pod>::namespaced(world.cluster.client.clone(), "firecamp")
+        .patch_status(
+            "zk-server-b-0",
+            &PatchParams::default(),
+            &Patch::Merge(crash_loop),
+        )
+        .await
+        .expect("crash loop");
+    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
+        if path.ends_with("zookeeper.yaml") {
+            text.replace("heapSize: 2Gi", "heapSize: 1Gi")
+        } else {
+            text
+        }
+    });
+    let (_, report) = world.apply(&changed).await;
+    assert!(report.succeeded(), "{report}");
+    let restarts: Vec<&str> = report
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::RestartMember)
+        .map(|s| s.resource.as_str())
+        .collect();
+    assert_eq!(restarts[0], "Pod firecamp/zk-server-b-0", "{restarts:?}");
+    assert_eq!(restarts.len(), 3);
+    assert_eq!(world.converge(&changed).await, 1);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_plan_converges() {
+    let world = world().await;
+    world
+        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
+        .await;
+    let grown = world.examples(&ZK_AND_REDIS, &|path, text| {
+        if path.ends_with("redis.yaml") {
+            text.replace("shards: 3", "shards: 4")
+        } else {
+            text
+        }
+    });
+    let live = world.read(&grown).await;
+    let plan = plan(
+        &Desired::from_validation(&grown).expect("desired"),
+        &live,
+        PlanOptions::default(),
+    )
+    .expect("plan");
+    let record = "ConfigMap firecamp/sessions-redis-static-ips";
+    let step = plan
+        .steps
+        .iter()
+        .find(|s| s.resource == record)
+        .expect("the record is updated");
+    assert_eq!(step.action, Action::Update);
+    let decided_from = step.after.as_ref().expect("after")["metadata"]["resourceVersion"].clone();
+    assert!(
+        decided_from.is_string(),
+        "the update carries the version it was decided from"
+    );
+    // Another writer (say, a replica that lost its lease) changes the record meanwhile.
+    Api::<ConfigMap>::namespaced(world.cluster.client.clone(), "firecamp")
+        .patch(
+            "sessions-redis-static-ips",
+            &PatchParams::default(),
+            &Patch::Merge(serde_json::json!({"data": {"sessions-redis-shard3-a-0": "10.0.16.99"}})),
+        )
+        .await
+        .expect("concurrent write");
+    let report = world.carry_out(&grown, &plan, &live).await;
+    let outcome = report
+        .steps
+        .iter()
+        .find(|s| s.resource == record)
+        .expect("record step");
+    match &outcome.outcome {
+        Outcome::Failed(error) => assert!(error.contains("409"), "{error}"),
+        other => panic!("a stale allocation record must be refused, got {other:?}"),
+    }
+    assert!(
+        report.skipped() > 0,
+        "steps that need the record wait: {report}"
+    );
+    world.converge(&grown).await;
+    let live = world.read(&grown).await;
+    assert_eq!(
+        live.static_ips
+            .values()
+            .filter(|s| s.service == "sessions-redis")
+            .count(),
+        8
+    );
 }

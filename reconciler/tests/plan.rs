@@ -437,3 +437,89 @@ fn records_firecamp_does_not_own_are_never_changed() {
     assert!(plan.steps.is_empty(), "{:?}", actions(&plan));
     assert!(plan.warnings.iter().any(|w| w.contains("does not own")));
 }
+
+#[test]
+fn members_restart_one_at_a_time_stuck_first_and_the_primary_last() {
+    let validation = examples();
+    let mut live = converge(&validation, base_live());
+    let pg = std::fs::read_to_string(common::repo().join("examples/data/postgresql.yaml"))
+        .expect("postgresql.yaml");
+    let upgraded = specs(&[
+        ("cluster.yaml", &cluster_yaml()),
+        ("pg.yaml", &pg.replace("postgres:16.4", "postgres:16.6")),
+    ]);
+    let restarts = |plan: &firecamp::plan::Plan| -> Vec<(String, Vec<String>, String)> {
+        plan.steps
+            .iter()
+            .filter(|s| s.action == Action::RestartMember)
+            .map(|s| (s.resource.clone(), s.depends_on.clone(), s.reason.clone()))
+            .collect()
+    };
+    let plan = plan_of(&upgraded, &live);
+    let order = restarts(&plan);
+    let names: Vec<&str> = order.iter().map(|(r, _, _)| r.as_str()).collect();
+    assert_eq!(
+        names,
+        [
+            "Pod firecamp/billing-pg-standby-b-0",
+            "Pod firecamp/billing-pg-standby-c-0",
+            "Pod firecamp/billing-pg-primary-a-0"
+        ]
+    );
+    for pair in order.windows(2) {
+        let previous = pair[0].0.replace("Pod ", "kubernetes:Pod/");
+        assert!(
+            pair[1].1.contains(&previous),
+            "{} waits for {previous}",
+            pair[1].0
+        );
+    }
+    // A standby stuck at the old template (crash-looping): restarted first, and said so.
+    live.members
+        .iter_mut()
+        .find(|m| m.member == "billing-pg-standby-c-0")
+        .expect("standby c")
+        .ready = false;
+    let order = restarts(&plan_of(&upgraded, &live));
+    assert_eq!(order[0].0, "Pod firecamp/billing-pg-standby-c-0");
+    assert!(
+        order[0]
+            .2
+            .contains("delete pod billing-pg-standby-c-0 to proceed"),
+        "{}",
+        order[0].2
+    );
+    assert_eq!(order[2].0, "Pod firecamp/billing-pg-primary-a-0");
+}
+
+#[test]
+fn a_saved_plan_is_refused_once_the_specs_or_the_live_state_move() {
+    let validation = examples();
+    let live = base_live();
+    let saved = plan_of(&validation, &live);
+    let mut moved = live.clone();
+    assert_eq!(saved.difference(&plan_of(&validation, &moved)), None);
+    // Live state the plan depends on moved: a subnet address got taken, so allocations change.
+    moved.subnets[0]
+        .used_ips
+        .push(std::net::Ipv4Addr::new(10, 0, 16, 6));
+    let now = plan_of(&validation, &moved);
+    let difference = saved.difference(&now).expect("a difference");
+    assert!(
+        difference.contains("would now write something else"),
+        "{difference}"
+    );
+    // The specs moved: a service was removed.
+    let fewer: Vec<(String, String)> = example_files()
+        .into_iter()
+        .filter(|(path, _)| !path.ends_with("redis.yaml"))
+        .collect();
+    let refs: Vec<(&str, &str)> = fewer
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let difference = saved
+        .difference(&plan_of(&specs(&refs), &live))
+        .expect("a difference");
+    assert!(difference.contains("step"), "{difference}");
+}

@@ -25,7 +25,7 @@ pub struct ApplyArgs {
     /// How to reach the cluster and AWS.
     #[command(flatten)]
     pub connect: ConnectArgs,
-    /// Apply without asking (required when stdin is not a terminal).
+    /// Apply without asking (required when stdin is not a terminal; implied by --plan).
     #[arg(long)]
     pub auto_approve: bool,
     /// Take over fields that another field manager owns (server-side apply force).
@@ -34,6 +34,10 @@ pub struct ApplyArgs {
     /// Allow a plan that deletes every service when the specs describe none.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Carry out this saved plan (`firecamp plan --format json`); refused when a plan made now
+    /// would do something else (the specs or the live state moved).
+    #[arg(long, value_name = "FILE")]
+    pub plan: Option<PathBuf>,
     /// Longest wait for one object (deletion, a service's health, a job, a member restart).
     #[arg(long, value_name = "SECONDS", default_value_t = 600)]
     pub timeout: u64,
@@ -60,12 +64,24 @@ pub(super) fn run(
                 allow_empty: args.allow_empty,
             },
         )?;
+        if let Some(file) = &args.plan {
+            let saved: crate::plan::Plan = serde_json::from_str(&std::fs::read_to_string(file)?)
+                .map_err(|e| format!("{} is not a firecamp JSON plan: {e}", file.display()))?;
+            if let Some(difference) = saved.difference(&plan) {
+                return Err(format!(
+                    "refusing to apply {}: {difference}; the specs or the live state moved since it was made, plan again",
+                    file.display()
+                )
+                .into());
+            }
+        }
         let color = std::io::stdout().is_terminal();
         write!(out, "{}", text::render(&plan, text::Style { color }))?;
         if plan.is_empty() {
             return Ok(status(validation.is_valid(), true));
         }
-        if !args.auto_approve && !confirm(plan.steps.len(), out)? {
+        let approved = args.auto_approve || args.plan.is_some();
+        if !approved && !confirm(plan.steps.len(), out)? {
             writeln!(out, "Apply cancelled; nothing was changed.")?;
             return Ok(ExitStatus::Invalid);
         }

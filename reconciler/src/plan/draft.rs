@@ -31,6 +31,25 @@ pub(crate) struct Draft {
     pub rank: Rank,
     /// Deletions are ordered in reverse.
     pub delete: bool,
+    /// Member restarts only: where the member falls in its service's restart sequence.
+    pub restart_order: Option<RestartOrder>,
+}
+
+/// The order of a service's member restarts, which run one at a time: members already down first
+/// (restarting them can only help), then the other members zone by zone, and the members whose
+/// role leads (a PostgreSQL primary, Elasticsearch masters) last.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) struct RestartOrder {
+    /// False for a member that is not ready (stuck at the old template): it goes first.
+    pub ready: bool,
+    /// True for a leading role.
+    pub leads: bool,
+    /// The member's zone.
+    pub zone: String,
+    /// The member's StatefulSet.
+    pub statefulset: String,
+    /// The member's ordinal.
+    pub ordinal: u64,
 }
 
 /// The steps of a plan being built, with counts and warnings.
@@ -78,6 +97,7 @@ impl Drafts {
             group: spec.service.unwrap_or_default().to_owned(),
             rank: spec.rank,
             delete,
+            restart_order: None,
             step: Step {
                 id: spec.id,
                 provider: spec.provider,

@@ -13,7 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::desired::Desired;
 use super::diff::diff;
-use super::draft::{Drafts, Rank, StepSpec};
+use super::draft::{Drafts, Rank, RestartOrder, StepSpec};
 use super::model::{Action, FieldChange, Provider};
 use super::static_ips::Allocation;
 use crate::live::{LiveIndex, LiveState};
@@ -144,10 +144,24 @@ pub(crate) fn plan_objects(
             .get(&service.name)
             .copied()
             .unwrap_or_default();
-        let recorded = allocation_record(desired, service, allocations);
-        for object in service.objects.iter().chain(recorded.as_ref()) {
-            let value = manifest(object, Some((&service.name, policy, &service.depends_on)));
+        let annotations = Some((service.name.as_str(), policy, service.depends_on.as_slice()));
+        for object in &service.objects {
+            let value = manifest(object, annotations);
             wanted.insert(identity(&value));
+            plan_object(&value, Some(&service.name), &owned, index, out);
+        }
+        if let Some(record) = allocation_record(desired, service, allocations) {
+            let mut value = manifest(&record, annotations);
+            let key = identity(&value);
+            // Written with optimistic concurrency: the update carries the resourceVersion the
+            // allocation was decided from, so a record that moved meanwhile is refused (409).
+            if let Some(version) = owned
+                .get(&key)
+                .and_then(|live| live["metadata"].get("resourceVersion"))
+            {
+                value["metadata"]["resourceVersion"] = version.clone();
+            }
+            wanted.insert(key);
             plan_object(&value, Some(&service.name), &owned, index, out);
         }
     }
@@ -372,6 +386,9 @@ fn plan_volume_growth(
     true
 }
 
+/// Roles whose members are restarted after the others of their service.
+const LEADING_ROLES: [&str; 2] = ["primary", "master"];
+
 /// Members whose pod runs an older template than the StatefulSet's (updates are OnDelete).
 fn plan_restarts(
     statefulset: &Value,
@@ -383,6 +400,11 @@ fn plan_restarts(
     let hash =
         statefulset["spec"]["template"]["metadata"]["annotations"][labels::CONFIG_HASH].as_str();
     let replicas = statefulset["spec"]["replicas"].as_u64().unwrap_or(0);
+    let labels_of = &statefulset["metadata"]["labels"];
+    let leads = labels_of[labels::ROLE]
+        .as_str()
+        .is_some_and(|r| LEADING_ROLES.contains(&r));
+    let zone = labels_of[labels::ZONE].as_str().unwrap_or_default();
     for ordinal in 0..replicas {
         let member = format!("{name}-{ordinal}");
         let Some(placement) = index.placement(&member) else {
@@ -391,6 +413,13 @@ fn plan_restarts(
         if placement.config_hash.as_deref() == hash {
             continue;
         }
+        let reason = if placement.ready {
+            "runs an older pod template (config hash differs); restarted one at a time".to_owned()
+        } else {
+            format!(
+                "is not ready and runs an older pod template: delete pod {member} to proceed (done first)"
+            )
+        };
         out.push(
             StepSpec {
                 provider: Provider::Kubernetes,
@@ -399,8 +428,7 @@ fn plan_restarts(
                 resource: format!("Pod {namespace}/{member}"),
                 service,
                 rank: Rank::Members,
-                reason: "runs an older pod template (config hash differs); restarted one at a time"
-                    .to_owned(),
+                reason,
             },
             placement
                 .config_hash
@@ -410,6 +438,15 @@ fn plan_restarts(
             Vec::new(),
             false,
         );
+        if let Some(draft) = out.drafts.last_mut() {
+            draft.restart_order = Some(RestartOrder {
+                ready: placement.ready,
+                leads,
+                zone: zone.to_owned(),
+                statefulset: name.clone(),
+                ordinal,
+            });
+        }
     }
 }
 

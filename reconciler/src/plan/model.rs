@@ -171,4 +171,35 @@ impl Plan {
     pub fn is_empty(&self) -> bool {
         self.steps.is_empty()
     }
+
+    /// How `self` (a saved plan) differs from `current` (the plan made now) in what it would
+    /// do: steps, their order, actions, desired states and changed fields. Live states (`before`)
+    /// are not compared: they move with every status update. `None` when they do the same.
+    #[must_use]
+    pub fn difference(&self, current: &Self) -> Option<String> {
+        if self.format_version != current.format_version {
+            return Some(format!(
+                "the saved plan has format version {}, this firecamp writes {}",
+                self.format_version, current.format_version
+            ));
+        }
+        for (saved, now) in self.steps.iter().zip(&current.steps) {
+            if saved.id != now.id || saved.action != now.action {
+                return Some(format!(
+                    "the saved plan's step {} ({:?}) is now {} ({:?})",
+                    saved.id, saved.action, now.id, now.action
+                ));
+            }
+            if saved.after != now.after || saved.changes != now.changes {
+                return Some(format!("step {} would now write something else", saved.id));
+            }
+        }
+        (self.steps.len() != current.steps.len()).then(|| {
+            format!(
+                "the saved plan has {} steps, a plan made now has {}",
+                self.steps.len(),
+                current.steps.len()
+            )
+        })
+    }
 }

@@ -7,7 +7,7 @@
 use std::collections::{BTreeMap, BTreeSet};
 
 use super::PlanError;
-use super::draft::{Draft, Rank};
+use super::draft::{Draft, Rank, RestartOrder};
 use super::model::Step;
 
 /// Fills `depends_on` and returns the steps in dependency order.
@@ -65,7 +65,28 @@ fn dependencies(
             deps[i].extend(cross_service(&by_group, draft, references));
         }
     }
+    chain_restarts(drafts, &mut deps);
     deps
+}
+
+/// Each service's member restarts run one at a time, in [`RestartOrder`]: each waits for the one
+/// before it, so a failed restart stops the rest.
+fn chain_restarts(drafts: &[Draft], deps: &mut [BTreeSet<usize>]) {
+    let mut by_service: BTreeMap<&str, Vec<(&RestartOrder, usize)>> = BTreeMap::new();
+    for (i, draft) in drafts.iter().enumerate() {
+        if let Some(order) = &draft.restart_order {
+            by_service
+                .entry(draft.group.as_str())
+                .or_default()
+                .push((order, i));
+        }
+    }
+    for restarts in by_service.values_mut() {
+        restarts.sort();
+        for pair in restarts.windows(2) {
+            deps[pair[1].1].insert(pair[0].1);
+        }
+    }
 }
 
 /// Deletions run in reverse rank: a delete's effective rank counts down from the top.

@@ -127,8 +127,10 @@ impl FakeCluster {
             loop {
                 {
                     let _working = working.lock().await;
-                    if !pause.load(Ordering::SeqCst) {
-                        let _ = settle(&background).await;
+                    if !pause.load(Ordering::SeqCst)
+                        && let Err(error) = settle(&background).await
+                    {
+                        eprintln!("stand-in controllers: {error}");
                     }
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;

@@ -160,3 +160,62 @@ fn hint(verb: &str, plural: &str, code: u16, message: &str) -> String {
         _ => "see the message".to_owned(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use kube::core::Status;
+
+    use super::KubeError;
+
+    fn api_error(code: u16, reason: &str, message: &str) -> kube::Error {
+        kube::Error::Api(Status::failure(message, reason).with_code(code).boxed())
+    }
+
+    #[test]
+    fn a_denial_names_the_missing_verb_and_resource() {
+        let error = KubeError::request(
+            "apply",
+            "StatefulSet firecamp/zk-server-a",
+            "statefulsets",
+            api_error(
+                403,
+                "Forbidden",
+                "statefulsets.apps \"zk-server-a\" is forbidden",
+            ),
+        );
+        let text = error.to_string();
+        assert!(text.contains("lacks `apply` on `statefulsets`"), "{text}");
+        assert!(text.contains("StatefulSet firecamp/zk-server-a"), "{text}");
+        assert!(!error.is_transient());
+    }
+
+    #[test]
+    fn throttling_server_errors_and_stale_writes_are_retried_but_ownership_conflicts_are_not() {
+        let transient = |code, message: &str| {
+            KubeError::request("apply", "x", "configmaps", api_error(code, "", message))
+                .is_transient()
+        };
+        assert!(transient(429, "too many requests"));
+        assert!(transient(503, "etcd unavailable"));
+        assert!(transient(
+            409,
+            "the object has been modified; please apply your changes to the latest version"
+        ));
+        assert!(!transient(
+            409,
+            "Apply failed with 1 conflict: conflict with \"kubectl\" using v1: .data.x"
+        ));
+        assert!(!transient(422, "spec.replicas: Invalid value"));
+        let conflict = KubeError::request(
+            "apply",
+            "ConfigMap firecamp/zk",
+            "configmaps",
+            api_error(
+                409,
+                "Conflict",
+                "Apply failed with 1 conflict: conflict with \"kubectl\"",
+            ),
+        );
+        assert!(conflict.to_string().contains("--force"), "{conflict}");
+    }
+}

@@ -84,7 +84,7 @@ impl<'a> Health<'a> {
         let params = ListParams::default().labels(&service_selector(service));
         let label = format!("service {namespace}/{service}");
         self.until(&label, "not every member became ready", async || {
-            self.fail_fast(namespace, service).await?;
+            self.fail_fast(namespace, service, None).await?;
             let list = statefulsets
                 .list(&params)
                 .await
@@ -94,15 +94,24 @@ impl<'a> Health<'a> {
         .await
     }
 
-    /// Fails when a pod of `service` is in a state waiting cannot fix.
-    async fn fail_fast(&self, namespace: &str, service: &str) -> Result<(), KubeError> {
+    /// Fails when a pod of `service` other than `except` is in a state waiting cannot fix.
+    async fn fail_fast(
+        &self,
+        namespace: &str,
+        service: &str,
+        except: Option<&str>,
+    ) -> Result<(), KubeError> {
         let pods: Api<Pod> = Api::namespaced(self.client.clone(), namespace);
         let params = ListParams::default().labels(&service_selector(service));
         let list = pods
             .list(&params)
             .await
             .map_err(|e| KubeError::request("list", format!("pods of {service}"), "pods", e))?;
-        for pod in &list.items {
+        for pod in list
+            .items
+            .iter()
+            .filter(|p| except.is_none() || p.metadata.name.as_deref() != except)
+        {
             if let Some(reason) = pod_failure(pod) {
                 return Err(KubeError::Unhealthy {
                     object: format!(
@@ -147,8 +156,8 @@ impl<'a> Health<'a> {
         .await
     }
 
-    /// Restarts a member on the current template: waits until every member of its service is
-    /// ready and its StatefulSet's controller has seen the template, deletes its pod, then waits
+    /// Restarts a member on the current template: waits until every other member of its service
+    /// is ready (the member itself may be the one stuck) and its StatefulSet's controller has seen the template, deletes its pod, then waits
     /// until the pod is back, on the new template, ready.
     pub(crate) async fn restart_member(&self, step: &Step) -> Result<(), KubeError> {
         let (namespace, member) = step
@@ -167,12 +176,16 @@ impl<'a> Health<'a> {
                 &step.resource,
                 "its service's members did not all become ready",
                 async || {
-                    self.fail_fast(namespace, service).await?;
+                    self.fail_fast(namespace, service, Some(member)).await?;
                     let list = pods
                         .list(&ListParams::default().labels(&service_selector(service)))
                         .await
                         .map_err(|e| KubeError::request("list", &step.resource, "pods", e))?;
-                    Ok(list.items.iter().all(pod_ready))
+                    Ok(list
+                        .items
+                        .iter()
+                        .filter(|p| p.metadata.name.as_deref() != Some(member))
+                        .all(pod_ready))
                 },
             )
             .await?;
@@ -199,6 +212,7 @@ impl<'a> Health<'a> {
             }
         })
         .await?;
+        let mut seen = String::from("nothing yet");
         self.until(
             &step.resource,
             "the member did not come back ready on the new template",
@@ -208,6 +222,7 @@ impl<'a> Health<'a> {
                     .await
                     .map_err(|e| KubeError::request("get", &step.resource, "pods", e))?
                 else {
+                    "no pod".clone_into(&mut seen);
                     return Ok(false);
                 };
                 if let Some(reason) = pod_failure(&pod) {
@@ -221,10 +236,32 @@ impl<'a> Health<'a> {
                     .annotations
                     .as_ref()
                     .and_then(|a| a.get(labels::CONFIG_HASH));
+                seen = format!(
+                    "pod {} with config hash {}, {}",
+                    pod.metadata.uid.as_deref().unwrap_or("?"),
+                    hash.map_or("none", String::as_str),
+                    if pod_ready(&pod) {
+                        "ready"
+                    } else {
+                        "not ready"
+                    }
+                );
                 Ok(hash == wanted.as_ref() && pod_ready(&pod))
             },
         )
         .await
+        .map_err(|error| match error {
+            KubeError::Timeout {
+                object,
+                what,
+                seconds,
+            } => KubeError::Timeout {
+                object,
+                what: format!("{what} (last seen: {seen})"),
+                seconds,
+            },
+            other => other,
+        })
     }
 }
 
