@@ -3,15 +3,13 @@
 //! and ignores AllowReassignment, so ownership is checked by reading the ENIs themselves (the
 //! allocation and move rules are tested on the pure side, in the plan engine).
 
+mod common;
+
 use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use aws_sdk_ec2::config::{ConfigBag, Intercept, RuntimeComponents};
-use aws_smithy_runtime_api::box_error::BoxError;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
-use aws_smithy_runtime_api::http::{Response, StatusCode};
-use aws_smithy_types::body::SdkBody;
+use common::Flaky;
 use firecamp_aws::testing::{Moto, test_network};
 use firecamp_aws::{AwsSettings, CallCounter, Ec2Provider, NetworkInterface};
 
@@ -138,43 +136,6 @@ async fn unassigning_from_a_vanished_eni_or_an_absent_address_is_not_an_error() 
         .expect("absent address tolerated");
 }
 
-/// Answers the first `failures` attempts of every call with throttling or a server error.
-#[derive(Debug)]
-struct Flaky {
-    attempts: Arc<AtomicU32>,
-    failures: u32,
-}
-
-impl Intercept for Flaky {
-    fn name(&self) -> &'static str {
-        "Flaky"
-    }
-
-    fn modify_before_deserialization(
-        &self,
-        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
-        _: &RuntimeComponents,
-        _: &mut ConfigBag,
-    ) -> Result<(), BoxError> {
-        let attempt = self.attempts.fetch_add(1, Ordering::SeqCst);
-        if attempt < self.failures {
-            let (status, code) = if attempt.is_multiple_of(2) {
-                (503, "RequestLimitExceeded")
-            } else {
-                (500, "InternalError")
-            };
-            let body = format!(
-                "<Response><Errors><Error><Code>{code}</Code><Message>injected</Message></Error></Errors><RequestID>r</RequestID></Response>"
-            );
-            *context.response_mut() = Response::new(
-                StatusCode::try_from(status).expect("status"),
-                SdkBody::from(body),
-            );
-        }
-        Ok(())
-    }
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn injected_throttling_and_server_errors_are_retried_until_the_steps_converge() {
     let moto = Moto::start();
@@ -184,7 +145,16 @@ async fn injected_throttling_and_server_errors_are_retried_until_the_steps_conve
     let config = aws_sdk_ec2::config::Builder::from(&moto.sdk())
         .interceptor(Flaky {
             attempts: attempts.clone(),
-            failures: 4,
+            errors: (0..4)
+                .map(|attempt| {
+                    let (status, code) = if attempt % 2 == 0 {
+                        (503, "RequestLimitExceeded")
+                    } else {
+                        (500, "InternalError")
+                    };
+                    (status, format!("<Response><Errors><Error><Code>{code}</Code><Message>injected</Message></Error></Errors><RequestID>r</RequestID></Response>"))
+                })
+                .collect(),
         })
         .retry_config(
             aws_sdk_ec2::config::retry::RetryConfig::standard()

@@ -1,5 +1,12 @@
-//! The Route53 provider against moto: zone get-or-create, paged reads, batched changes.
+//! The Route53 provider against moto: zone get-or-create, paged reads, batched changes, and
+//! convergence when answers are lost to throttling, `PriorRequestNotComplete` and server errors.
 
+mod common;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU32, Ordering};
+
+use common::Flaky;
 use firecamp_aws::route53::{RecordChange, RecordSet};
 use firecamp_aws::testing::Moto;
 use firecamp_aws::{AwsSettings, CallCounter, Ec2Provider, Route53Provider};
@@ -118,7 +125,7 @@ async fn a_rejected_batch_is_split_by_name_and_only_the_bad_names_fail() {
         .expect("zone");
     let changes = vec![
         RecordChange::Create(a("good-1.prod-firecamp.com", "10.0.0.4")),
-        RecordChange::Delete(a("missing.prod-firecamp.com", "10.0.0.9")),
+        RecordChange::Create(a("stray.example.org", "10.0.0.9")),
         RecordChange::Create(a("good-2.prod-firecamp.com", "10.0.0.5")),
     ];
     let error = route53
@@ -127,7 +134,7 @@ async fn a_rejected_batch_is_split_by_name_and_only_the_bad_names_fail() {
         .expect_err("one name fails");
     let text = error.to_string();
     assert!(
-        text.contains("missing.prod-firecamp.com") && !text.contains("good-1"),
+        text.contains("stray.example.org") && !text.contains("good-1"),
         "{text}"
     );
     let names: Vec<String> = route53
@@ -146,5 +153,86 @@ async fn a_rejected_batch_is_split_by_name_and_only_the_bad_names_fail() {
         counter.get("route53", "ChangeResourceRecordSets"),
         4,
         "one rejected batch, then one per name"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_change_whose_answers_are_lost_to_throttling_and_server_errors_is_recognised_as_done() {
+    let moto = Moto::start();
+    let vpc_id = vpc(&moto).await;
+    let plain = Route53Provider::new(&moto.sdk(), &fast(), CallCounter::default());
+    let zone = plain
+        .zone("flaky-firecamp.com", &vpc_id, "us-east-1")
+        .await
+        .expect("zone");
+    let error = |status: u16, code: &str| {
+        (
+            status,
+            format!(
+                "<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>injected</Message></Error><RequestId>r</RequestId></ErrorResponse>"
+            ),
+        )
+    };
+    let attempts = Arc::new(AtomicU32::new(0));
+    let config = aws_sdk_route53::config::Builder::from(&moto.sdk())
+        .interceptor(Flaky {
+            attempts: attempts.clone(),
+            errors: vec![
+                error(400, "Throttling"),
+                error(400, "PriorRequestNotComplete"),
+                error(503, "ServiceUnavailable"),
+            ],
+        })
+        .retry_config(
+            aws_sdk_route53::config::retry::RetryConfig::standard()
+                .with_max_attempts(8)
+                .with_initial_backoff(std::time::Duration::from_millis(10)),
+        )
+        .build();
+    let counter = CallCounter::default();
+    let flaky = Route53Provider::with_client(
+        aws_sdk_route53::Client::from_conf(config),
+        &fast(),
+        counter.clone(),
+    );
+    let changes = vec![
+        RecordChange::Create(a("zk-server-a-0.flaky-firecamp.com", "10.0.16.6")),
+        RecordChange::Create(a("zk-server-b-0.flaky-firecamp.com", "10.0.32.6")),
+    ];
+    // moto carries out the first attempt; its answer is replaced by throttling, and the SDK's
+    // retries meet "already exists" (answered as PriorRequestNotComplete, then 503, then as is).
+    flaky
+        .change(&zone, &changes)
+        .await
+        .expect("recognised as done through failures");
+    assert_eq!(
+        attempts.load(Ordering::SeqCst),
+        8,
+        "4 attempts of the batch, then per name one change and one read"
+    );
+    assert_eq!(
+        counter.get("route53", "ChangeResourceRecordSets"),
+        3,
+        "the batch, then one retry per name"
+    );
+    assert_eq!(
+        counter.get("route53", "ListResourceRecordSets"),
+        2,
+        "each name read back once and found as wanted"
+    );
+    let names: Vec<String> = plain
+        .read(&zone)
+        .await
+        .expect("read")
+        .into_iter()
+        .filter(|r| r.record_type == "A")
+        .map(|r| r.name)
+        .collect();
+    assert_eq!(
+        names,
+        [
+            "zk-server-a-0.flaky-firecamp.com",
+            "zk-server-b-0.flaky-firecamp.com"
+        ]
     );
 }

@@ -2,7 +2,8 @@
 //! sets read 300 at a time, and changes sent in as few batches as AWS allows: at most 1,000
 //! resource records and 32,000 value characters a request, an UPSERT counting twice. A name's
 //! changes always travel together; when a batch is rejected, it is split by name and retried, and
-//! the names that still fail are reported without holding back the others.
+//! the names that still fail are reported without holding back the others. A name whose records
+//! are already as wanted (a request that was applied but whose answer was lost) is done.
 
 use std::sync::Mutex;
 
@@ -13,93 +14,16 @@ use aws_sdk_route53::types::{
     Vpc, VpcRegion,
 };
 
+mod batch;
+
+pub use batch::{MAX_CHARACTERS, MAX_RECORDS, RecordChange, RecordSet, batches};
+
 use crate::calls::{CallCounter, RateLimiter};
 use crate::error::AwsError;
 use crate::settings::AwsSettings;
+use batch::batches_by_name;
 
 const PROVIDER: &str = "route53";
-/// Resource records a ChangeResourceRecordSets request may carry.
-pub const MAX_RECORDS: usize = 1_000;
-/// Value characters a request may carry.
-pub const MAX_CHARACTERS: usize = 32_000;
-
-/// A record set.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct RecordSet {
-    /// Name, without the final dot.
-    pub name: String,
-    /// `A` or `TXT`.
-    pub record_type: String,
-    /// TTL in seconds.
-    pub ttl: u32,
-    /// Values (TXT values quoted).
-    pub values: Vec<String>,
-}
-
-/// One change.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum RecordChange {
-    /// A new record set (fails if it exists).
-    Create(RecordSet),
-    /// Create or replace.
-    Upsert(RecordSet),
-    /// Delete (the set must match what exists).
-    Delete(RecordSet),
-}
-
-impl RecordChange {
-    fn set(&self) -> &RecordSet {
-        match self {
-            Self::Create(s) | Self::Upsert(s) | Self::Delete(s) => s,
-        }
-    }
-
-    /// Resource records and value characters it counts for, an UPSERT twice.
-    #[must_use]
-    pub fn weight(&self) -> (usize, usize) {
-        let set = self.set();
-        let records = set.values.len();
-        let characters: usize = set.values.iter().map(String::len).sum();
-        match self {
-            Self::Upsert(_) => (2 * records, 2 * characters),
-            _ => (records, characters),
-        }
-    }
-}
-
-/// Groups changes by name (in first-seen order) and packs whole names into batches within the
-/// limits. A single name too large for a batch gets one of its own (AWS will refuse it).
-#[must_use]
-pub fn batches(changes: &[RecordChange]) -> Vec<Vec<RecordChange>> {
-    let mut names: Vec<(&str, Vec<&RecordChange>)> = Vec::new();
-    for change in changes {
-        match names
-            .iter_mut()
-            .find(|(name, _)| *name == change.set().name)
-        {
-            Some((_, group)) => group.push(change),
-            None => names.push((&change.set().name, vec![change])),
-        }
-    }
-    let mut result: Vec<Vec<RecordChange>> = Vec::new();
-    let (mut records, mut characters) = (0, 0);
-    for (_, group) in names {
-        let (r, c) = group
-            .iter()
-            .map(|g| g.weight())
-            .fold((0, 0), |(a, b), (x, y)| (a + x, b + y));
-        if result.is_empty() || records + r > MAX_RECORDS || characters + c > MAX_CHARACTERS {
-            result.push(Vec::new());
-            (records, characters) = (0, 0);
-        }
-        if let Some(batch) = result.last_mut() {
-            batch.extend(group.into_iter().cloned());
-        }
-        records += r;
-        characters += c;
-    }
-    result
-}
 
 /// The Route53 provider.
 #[derive(Debug)]
@@ -118,8 +42,14 @@ impl Route53Provider {
     /// A provider on `config`, counting into `counter`.
     #[must_use]
     pub fn new(config: &SdkConfig, settings: &AwsSettings, counter: CallCounter) -> Self {
+        Self::with_client(Client::new(config), settings, counter)
+    }
+
+    /// A provider on a prepared client (e.g. one with extra interceptors).
+    #[must_use]
+    pub fn with_client(client: Client, settings: &AwsSettings, counter: CallCounter) -> Self {
         Self {
-            client: Client::new(config),
+            client,
             limiter: RateLimiter::new(
                 settings.route53_per_second,
                 settings.route53_per_second.max(1.0),
@@ -240,16 +170,7 @@ impl Route53Provider {
                 if !matches!(set.r#type(), RrType::A | RrType::Txt) {
                     continue;
                 }
-                records.push(RecordSet {
-                    name: set.name().trim_end_matches('.').to_owned(),
-                    record_type: set.r#type().as_str().to_owned(),
-                    ttl: u32::try_from(set.ttl().unwrap_or(0)).unwrap_or(0),
-                    values: set
-                        .resource_records()
-                        .iter()
-                        .map(|r| r.value().to_owned())
-                        .collect(),
-                });
+                records.push(record_set(set));
             }
             if !page.is_truncated() {
                 break;
@@ -281,7 +202,9 @@ impl Route53Provider {
                 continue;
             }
             for single in batches_by_name(&batch) {
-                if let Err(error) = self.send(zone_id, &single).await {
+                if let Err(error) = self.send(zone_id, &single).await
+                    && !self.already_applied(zone_id, &single).await
+                {
                     failed.push((single[0].set().name.clone(), error.to_string()));
                 }
             }
@@ -291,6 +214,42 @@ impl Route53Provider {
         } else {
             Err(AwsError::Records(failed))
         }
+    }
+
+    /// True when one name's record sets are already as `changes` want them. A request AWS
+    /// carried out but whose answer was lost (throttled or failed on the way back) is retried by
+    /// the SDK as a CREATE of what now exists or a DELETE of what is gone, and refused: it is
+    /// done, not failed.
+    async fn already_applied(&self, zone_id: &str, changes: &[RecordChange]) -> bool {
+        let Some(name) = changes.first().map(|c| c.set().name.clone()) else {
+            return true;
+        };
+        self.call("ListResourceRecordSets").await;
+        let Ok(page) = self
+            .client
+            .list_resource_record_sets()
+            .hosted_zone_id(zone_id)
+            .start_record_name(fqdn(&name))
+            .max_items(10)
+            .send()
+            .await
+        else {
+            return false;
+        };
+        let live: Vec<RecordSet> = page
+            .resource_record_sets()
+            .iter()
+            .map(record_set)
+            .filter(|set| set.name == name)
+            .collect();
+        changes.iter().all(|change| match change {
+            RecordChange::Create(wanted) | RecordChange::Upsert(wanted) => {
+                live.iter().any(|set| set == wanted)
+            }
+            RecordChange::Delete(gone) => {
+                !live.iter().any(|set| set.record_type == gone.record_type)
+            }
+        })
     }
 
     async fn send(&self, zone_id: &str, batch: &[RecordChange]) -> Result<(), AwsError> {
@@ -354,82 +313,16 @@ fn invalid_input(subject: &str, error: &impl std::fmt::Display) -> AwsError {
     }
 }
 
-/// One batch per name.
-fn batches_by_name(changes: &[RecordChange]) -> Vec<Vec<RecordChange>> {
-    let mut result: Vec<Vec<RecordChange>> = Vec::new();
-    for change in changes {
-        match result
-            .iter_mut()
-            .find(|b| b[0].set().name == change.set().name)
-        {
-            Some(batch) => batch.push(change.clone()),
-            None => result.push(vec![change.clone()]),
-        }
-    }
-    result
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn a(name: &str) -> RecordSet {
-        RecordSet {
-            name: name.to_owned(),
-            record_type: "A".to_owned(),
-            ttl: 5,
-            values: vec!["10.0.0.1".to_owned()],
-        }
-    }
-
-    #[test]
-    fn creations_pack_a_thousand_records_a_batch_and_upserts_count_twice() {
-        let creates: Vec<RecordChange> = (0..2_500)
-            .map(|i| RecordChange::Create(a(&format!("m{i}.x"))))
-            .collect();
-        assert_eq!(
-            batches(&creates).iter().map(Vec::len).collect::<Vec<_>>(),
-            [1_000, 1_000, 500]
-        );
-        let upserts: Vec<RecordChange> = (0..1_000)
-            .map(|i| RecordChange::Upsert(a(&format!("m{i}.x"))))
-            .collect();
-        assert_eq!(batches(&upserts).len(), 2);
-    }
-
-    #[test]
-    fn a_names_changes_stay_together_and_characters_are_limited() {
-        let mut changes = Vec::new();
-        for i in 0..600 {
-            changes.push(RecordChange::Create(a(&format!("m{i}.x"))));
-            changes.push(RecordChange::Create(RecordSet {
-                record_type: "TXT".to_owned(),
-                values: vec!["\"heritage=firecamp\"".to_owned()],
-                ..a(&format!("m{i}.x"))
-            }));
-        }
-        let packed = batches(&changes);
-        assert!(
-            packed.iter().all(|b| b.len() % 2 == 0),
-            "A and TXT of a name in the same batch"
-        );
-        let long = RecordSet {
-            record_type: "TXT".to_owned(),
-            values: vec!["x".repeat(250)],
-            ..a("long")
-        };
-        let many: Vec<RecordChange> = (0..300)
-            .map(|i| {
-                RecordChange::Create(RecordSet {
-                    name: format!("l{i}"),
-                    ..long.clone()
-                })
-            })
-            .collect();
-        assert!(
-            batches(&many)
-                .iter()
-                .all(|b| b.iter().map(|c| c.weight().1).sum::<usize>() <= MAX_CHARACTERS)
-        );
+/// A record set as the provider describes it.
+fn record_set(set: &ResourceRecordSet) -> RecordSet {
+    RecordSet {
+        name: set.name().trim_end_matches('.').to_owned(),
+        record_type: set.r#type().as_str().to_owned(),
+        ttl: u32::try_from(set.ttl().unwrap_or(0)).unwrap_or(0),
+        values: set
+            .resource_records()
+            .iter()
+            .map(|r| r.value().to_owned())
+            .collect(),
     }
 }
