@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use common::fake_cluster::{BROKEN_IMAGE, FakeCluster};
 use firecamp::apply::{Appliers, Outcome, Report, apply_plan};
-use firecamp::live::LiveState;
+use firecamp::live::{LiveState, read_snapshot, write_snapshot};
 use firecamp::plan::kubernetes::identity;
 use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
@@ -252,6 +252,18 @@ async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_not
             "{member}'s address is on its node"
         );
     }
+
+    // `firecamp live dump` writes this snapshot; a plan from it (no cluster access) is empty too.
+    let dir = tempfile::tempdir().expect("temp dir");
+    let file = dir.path().join("snapshot.json");
+    std::fs::write(&file, write_snapshot(&live)).expect("write");
+    let dumped = read_snapshot(&file).expect("readable snapshot");
+    assert_eq!(dumped, live);
+    assert!(
+        plan(&desired, &dumped, PlanOptions::default())
+            .expect("plan")
+            .is_empty()
+    );
 
     world.cluster.pause_controllers(true).await;
     world.cluster.reset_counts();
@@ -566,4 +578,49 @@ async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_
             .count(),
         8
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_larger_volume_expands_every_claim_in_place() {
+    let world = world().await;
+    world
+        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
+        .await;
+    let claims = world.claim_uids().await;
+    let grown = world.examples(&ZK_AND_REDIS, &|path, text| {
+        if path.ends_with("zookeeper.yaml") {
+            text.replace("volume: {size: 20Gi}", "volume: {size: 30Gi}")
+        } else {
+            text
+        }
+    });
+    let (plan, report) = world.apply(&grown).await;
+    assert!(report.succeeded(), "{report}");
+    let expanded: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::ExpandVolume)
+        .map(|s| s.resource.as_str())
+        .collect();
+    assert_eq!(expanded.len(), 3, "{expanded:?}");
+    let sizes: Vec<String> =
+        Api::<PersistentVolumeClaim>::namespaced(world.cluster.client.clone(), "firecamp")
+            .list(&ListParams::default())
+            .await
+            .expect("claims")
+            .items
+            .into_iter()
+            .filter(|c| {
+                c.metadata
+                    .name
+                    .as_deref()
+                    .is_some_and(|n| n.contains("zk-server-"))
+            })
+            .map(|c| {
+                serde_json::to_value(&c.spec).expect("json")["resources"]["requests"]["storage"]
+                    .to_string()
+            })
+            .collect();
+    assert_eq!(sizes, ["\"30Gi\""; 3], "every claim grew in place");
+    assert_eq!(world.claim_uids().await, claims, "no claim was recreated");
 }

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressStyle};
 
 use firecamp_schema::{Limits, validate_path};
 
@@ -98,13 +99,34 @@ pub(super) fn run(
             kubernetes: &writer,
             aws: aws.as_ref(),
         };
+        let bar = progress_bar(plan.steps.len());
         let mut progress = |step: &crate::apply::StepOutcome| {
-            let _ = writeln!(out, "{step}");
+            bar.suspend(|| {
+                let _ = writeln!(out, "{step}");
+            });
+            bar.inc(1);
+            bar.set_message(step.resource.clone());
         };
         let report = apply_plan(&plan, &live, appliers, &mut progress).await;
+        bar.finish_and_clear();
         writeln!(out, "{report}")?;
         Ok(status(validation.is_valid(), report.succeeded()))
     })
+}
+
+/// A progress bar on a terminal (stderr); hidden otherwise, where the step lines say it all.
+fn progress_bar(steps: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(u64::try_from(steps).unwrap_or(u64::MAX));
+    if let Ok(style) =
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps  {elapsed}  {wide_msg}")
+    {
+        bar.set_style(style);
+    }
+    bar.enable_steady_tick(Duration::from_millis(200));
+    bar
 }
 
 fn status(valid: bool, succeeded: bool) -> ExitStatus {
