@@ -523,3 +523,42 @@ fn a_saved_plan_is_refused_once_the_specs_or_the_live_state_move() {
         .expect("a difference");
     assert!(difference.contains("step"), "{difference}");
 }
+
+#[test]
+fn a_namespace_firecamp_no_longer_uses_is_kept_with_a_warning() {
+    let live = converge(&examples(), base_live());
+    let files: Vec<(String, String)> = example_files()
+        .into_iter()
+        .map(|(path, text)| {
+            let text = if path == "cluster.yaml" {
+                text.replace("namespace: firecamp", "namespace: data")
+            } else {
+                text
+            };
+            (path, text)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let plan = plan_of(&specs(&refs), &live);
+    assert!(
+        plan.steps.iter().any(|s| s.action == Action::Delete),
+        "the old objects go"
+    );
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| s.resource == "Namespace firecamp"),
+        "deleting the namespace would delete every volume in it"
+    );
+    assert!(
+        plan.warnings
+            .iter()
+            .any(|w| w.starts_with("namespace firecamp is no longer used")),
+        "{:?}",
+        plan.warnings
+    );
+}

@@ -451,8 +451,8 @@ fn plan_restarts(
 }
 
 /// Deletes owned objects nobody wants, except: anything of a rejected or suspended service,
-/// everything while a spec file is broken, and volume claims unless the removed service's
-/// deletion policy is Delete.
+/// everything while a spec file is broken, namespaces (deleting one deletes its volumes), and
+/// volume claims unless the removed service's deletion policy is Delete.
 fn plan_deletions(
     desired: &Desired,
     owned: &BTreeMap<(String, String, String), &Value>,
@@ -475,6 +475,10 @@ fn plan_deletions(
         let removed_service = service.is_some_and(|s| !desired_services.contains(s));
         if removed_service && !desired.broken_files.is_empty() {
             held_back += 1;
+            continue;
+        }
+        if kind == "Namespace" {
+            out.warnings.push(format!("namespace {name} is no longer used by firecamp and is kept: deleting a namespace deletes every volume in it; delete it by hand once it is empty"));
             continue;
         }
         if kind == "PersistentVolumeClaim" {

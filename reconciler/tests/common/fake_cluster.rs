@@ -36,6 +36,8 @@ pub struct Requests {
     pub gets: AtomicUsize,
     /// For firecamp's next patches, in order: an error to return instead, or none to carry it out.
     pub failures: Mutex<VecDeque<Option<FakeError>>>,
+    /// Every `(verb, API group, resource)` firecamp asked for.
+    pub calls: Mutex<std::collections::BTreeSet<(String, String, String)>>,
 }
 
 impl Requests {
@@ -117,8 +119,10 @@ impl FakeCluster {
             .build()
             .await
             .expect("fake client");
+        // The stand-in controllers talk to the fake directly: only firecamp's requests are
+        // recorded as calls.
+        let background = fake.clone();
         let client = super::namespaces::with_namespaces(fake, Arc::clone(&requests));
-        let background = client.clone();
         let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let pause = Arc::clone(&paused);
         let gate = Arc::new(tokio::sync::Mutex::new(()));

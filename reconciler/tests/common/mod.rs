@@ -8,6 +8,7 @@
 
 pub mod fake_cluster;
 pub mod namespaces;
+pub mod world;
 
 use std::net::Ipv4Addr;
 use std::path::Path;

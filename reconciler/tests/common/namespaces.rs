@@ -1,7 +1,8 @@
-//! The Namespace API in front of kube-fake-client 0.3, which cannot route it: it reads
-//! `/api/v1/namespaces[/NAME]` as the start of a namespaced path and answers "Invalid path".
-//! Namespaces are kept here (server-side apply, get, list by label, delete, counted like the rest);
-//! every other request goes to the fake unchanged.
+//! In front of kube-fake-client 0.3: every request's verb and resource is recorded (what
+//! firecamp's ClusterRole must grant), and the Namespace API, which the fake cannot route (it
+//! reads `/api/v1/namespaces[/NAME]` as the start of a namespaced path and answers "Invalid
+//! path"), is served here: server-side apply, get, list by label, delete, counted like the rest,
+//! with queued failures. Every other request goes to the fake unchanged.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -33,6 +34,13 @@ pub fn with_namespaces(fake: kube::Client, requests: Arc<Requests>) -> kube::Cli
                 .filter(|p| !p.is_empty())
                 .map(str::to_owned)
                 .collect();
+            let query: BTreeMap<String, String> =
+                form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
+                    .into_owned()
+                    .collect();
+            if let Some(call) = permission(request.method(), &path, &query) {
+                requests.calls.lock().expect("lock").insert(call);
+            }
             let is_namespaces = matches!(path.len(), 3 | 4)
                 && path[0] == "api"
                 && path[1] == "v1"
@@ -40,10 +48,6 @@ pub fn with_namespaces(fake: kube::Client, requests: Arc<Requests>) -> kube::Cli
             if !is_namespaces {
                 return fake.send(request).await;
             }
-            let query: BTreeMap<String, String> =
-                form_urlencoded::parse(request.uri().query().unwrap_or_default().as_bytes())
-                    .into_owned()
-                    .collect();
             let method = request.method().clone();
             let body = request.into_body().collect_bytes().await?;
             let mut store = store.lock().expect("lock");
@@ -72,6 +76,18 @@ pub fn with_namespaces(fake: kube::Client, requests: Arc<Requests>) -> kube::Cli
                 }
                 (Method::PATCH, Some(name)) => {
                     requests.patches.fetch_add(1, Ordering::SeqCst);
+                    if let Some(Some(error)) = requests.failures.lock().expect("lock").pop_front() {
+                        let status = error.into_kube_err();
+                        let code = match &status {
+                            kube::Error::Api(s) => s.code,
+                            _ => 500,
+                        };
+                        return Ok(Response::builder()
+                            .status(code)
+                            .header("content-type", "application/json")
+                            .body(Body::from(json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": code, "message": status.to_string()}).to_string().into_bytes()))
+                            .expect("response"));
+                    }
                     let mut applied: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
                     let uid = store
                         .get(name)
@@ -122,4 +138,36 @@ fn not_found(name: &str) -> (StatusCode, Value) {
         json!({"kind": "Status", "apiVersion": "v1", "status": "Failure", "code": 404, "reason": "NotFound",
                "message": format!("namespaces \"{name}\" not found")}),
     )
+}
+
+/// `(verb, API group, resource)` of a request, as RBAC sees it.
+fn permission(
+    method: &Method,
+    path: &[String],
+    query: &BTreeMap<String, String>,
+) -> Option<(String, String, String)> {
+    let (group, rest) = match path.first().map(String::as_str) {
+        Some("api") => (String::new(), path.get(2..)?),
+        Some("apis") => (path.get(1)?.clone(), path.get(3..)?),
+        _ => return None,
+    };
+    let (resource, name, subresource) = match rest {
+        [namespaces, _, resource, tail @ ..] if namespaces == "namespaces" => {
+            (resource, tail.first(), tail.get(1))
+        }
+        [resource, tail @ ..] => (resource, tail.first(), tail.get(1)),
+        [] => return None,
+    };
+    let verb = match (method.as_str(), name) {
+        ("GET", Some(_)) => "get",
+        ("GET", None) if query.get("watch").is_some_and(|w| w == "true") => "watch",
+        ("GET", None) => "list",
+        ("POST", _) => "create",
+        ("PUT", _) => "update",
+        ("PATCH", _) => "patch",
+        ("DELETE", _) => "delete",
+        _ => return None,
+    };
+    let resource = subresource.map_or_else(|| resource.clone(), |s| format!("{resource}/{s}"));
+    Some((verb.to_owned(), group, resource))
 }
