@@ -4,7 +4,8 @@
 #   - .venv/ (git-ignored): kubernetes-validate (the OpenAPI schemas of Kubernetes releases) and
 #     the moto server (an AWS emulator the AWS provider tests start on 127.0.0.1);
 #   - Debian's redis-server, postgresql and zookeeper: the real servers the rendered configs are
-#     started with (on 127.0.0.1) by catalog/tests/real_servers.rs.
+#     started with (on 127.0.0.1) by catalog/tests/real_servers.rs;
+#   - libssl-dev and pkg-config, which git2's https support builds against.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -13,6 +14,9 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+# git2's https support links OpenSSL (libgit2 and libssh2 are built from source).
+dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
+command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
 if [ "${#missing[@]}" -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"

@@ -1,11 +1,12 @@
 //! firecamp: a GitOps reconciler for FireCamp's catalog of stateful services on Kubernetes in AWS.
 //! The plan engine (`plan`) is pure; the live model (`live`) is what providers fill and snapshots
 //! store; `view` renders plans for people and programs; `apply` carries plans out through the
-//! providers; `cli` is the command line.
+//! providers; `source` reads specs from git; `cli` is the command line.
 
 pub mod apply;
 pub mod cli;
 pub mod live;
 pub mod plan;
 pub mod providers;
+pub mod source;
 pub mod view;
