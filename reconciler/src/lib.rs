@@ -8,5 +8,6 @@ pub mod cli;
 pub mod live;
 pub mod plan;
 pub mod providers;
+pub mod run;
 pub mod source;
 pub mod view;

@@ -107,3 +107,30 @@ fn schema_out_writes_the_committed_files() {
         assert!(same, "{} differs from the committed schema", path.display());
     }
 }
+
+#[test]
+fn cluster_commands_without_a_reachable_cluster_fail_clearly_and_change_nothing() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let missing = dir.path().join("no-kubeconfig");
+    for args in [
+        vec!["apply", "examples", "--auto-approve", "--no-aws"],
+        vec!["run", "examples", "--once", "--no-aws"],
+        vec!["status", "examples"],
+        vec!["live", "dump", "examples", "--no-aws"],
+    ] {
+        let output = Command::new(env!("CARGO_BIN_EXE_firecamp"))
+            .current_dir(repo())
+            .env("KUBECONFIG", &missing)
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .args(&args)
+            .output()
+            .expect("firecamp runs");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(!output.status.success(), "{args:?} succeeded");
+        let said = format!("{stderr}{}", stdout(&output));
+        assert!(
+            said.contains("cannot configure the Kubernetes client"),
+            "{args:?}: {said}"
+        );
+    }
+}

@@ -10,9 +10,17 @@ fn examples() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../examples")
 }
 
+/// The spec files below `dir`: what `firecamp validate` reads (hidden folders such as the CI
+/// example's `.github` are not specs).
 fn yaml_files(dir: &Path, out: &mut Vec<PathBuf>) {
     for entry in std::fs::read_dir(dir).expect("readable") {
         let path = entry.expect("entry").path();
+        let hidden = path
+            .file_name()
+            .is_some_and(|n| n.to_string_lossy().starts_with('.'));
+        if hidden {
+            continue;
+        }
         if path.is_dir() {
             yaml_files(&path, out);
         } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {

@@ -9,34 +9,9 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
+use common::git;
 use firecamp::source::{GitAuth, GitSource, Poll};
 use firecamp_schema::{Limits, validate_path};
-
-fn git(dir: &Path, args: &[&str]) -> String {
-    let output = Command::new("git")
-        .current_dir(dir)
-        .args([
-            "-c",
-            "user.name=Platform Team",
-            "-c",
-            "user.email=platform@example.com",
-        ])
-        .args([
-            "-c",
-            "init.defaultBranch=main",
-            "-c",
-            "protocol.file.allow=always",
-        ])
-        .args(args)
-        .output()
-        .expect("git runs");
-    assert!(
-        output.status.success(),
-        "git {args:?}: {}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    String::from_utf8_lossy(&output.stdout).trim().to_owned()
-}
 
 /// A bare repository `specs.git` with a `specs/` folder (the examples' Cluster and ZooKeeper)
 /// pushed to `main`, and the working copy that pushes to it.

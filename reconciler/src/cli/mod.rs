@@ -4,7 +4,9 @@ mod apply;
 mod connect;
 mod live;
 mod plan;
+mod run;
 mod schema;
+mod status;
 mod validate;
 
 use std::io::Write;
@@ -79,6 +81,12 @@ pub enum Command {
     /// Read the live state.
     #[command(subcommand)]
     Live(live::LiveCommand),
+    /// The GitOps loop: poll the specs, plan, apply, record the status; every --interval seconds.
+    ///
+    /// Exit status (with --once): 0 when the tick succeeded, 1 when it failed.
+    Run(run::RunArgs),
+    /// Print what `firecamp run` last recorded (commits, services, runs).
+    Status(status::StatusArgs),
     /// Print the JSON Schema of spec documents, or write one file per kind.
     Schema {
         /// Write firecamp.schema.json and one <kind>.schema.json per kind into this folder.
@@ -129,21 +137,28 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
         Command::Plan(args) => (plan::run(&args, out, err), ExitStatus::Invalid),
         Command::Apply(args) => (apply::run(&args, out, err), ExitStatus::Invalid),
         Command::Live(command) => (live::run(&command, out), ExitStatus::Error),
+        Command::Run(args) => (run::run(&args, out), ExitStatus::Invalid),
+        Command::Status(args) => (status::run(&args, out), ExitStatus::Error),
         Command::Schema { out: dir, kind } => (
             schema::run(dir.as_deref(), kind.as_deref(), out),
             ExitStatus::Error,
         ),
     };
     result.unwrap_or_else(|error| {
-        let mut message = format!("error: {error}");
-        let mut source = std::error::Error::source(&*error);
-        while let Some(cause) = source {
-            message.push_str(&format!(": {cause}"));
-            source = cause.source();
-        }
-        let _ = writeln!(err, "{message}");
+        let _ = writeln!(err, "error: {}", chain(&*error));
         failure
     })
+}
+
+/// An error and its causes, on one line.
+pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
+    let mut message = error.to_string();
+    let mut source = error.source();
+    while let Some(cause) = source {
+        message.push_str(&format!(": {cause}"));
+        source = cause.source();
+    }
+    message
 }
 
 /// The error of a command that could not run.

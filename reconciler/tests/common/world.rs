@@ -64,7 +64,11 @@ impl World {
 
     /// The example files (those `keep` selects), their Cluster pointed at the moto network, with
     /// `edit` applied to each file's text.
-    pub fn examples(&self, keep: &[&str], edit: &dyn Fn(&str, String) -> String) -> Validation {
+    pub fn example_texts(
+        &self,
+        keep: &[&str],
+        edit: &dyn Fn(&str, String) -> String,
+    ) -> Vec<(String, String)> {
         let mut replacements = vec![(
             "vpc-0a1b2c3d4e5f60718".to_owned(),
             self.network.vpc_id.clone(),
@@ -85,6 +89,13 @@ impl World {
                 (path, text)
             })
             .collect();
+        files
+    }
+
+    /// The example files (those `keep` selects), their Cluster pointed at the moto network, with
+    /// `edit` applied to each file's text.
+    pub fn examples(&self, keep: &[&str], edit: &dyn Fn(&str, String) -> String) -> Validation {
+        let files = self.example_texts(keep, edit);
         let refs: Vec<(&str, &str)> = files
             .iter()
             .map(|(p, t)| (p.as_str(), t.as_str()))

@@ -136,8 +136,12 @@ impl KubeWriter {
         })
     }
 
-    /// Server-side apply; on a retry, the object is read first and left alone when in sync.
-    async fn apply(&self, manifest: &Value) -> Result<(), KubeError> {
+    /// Server-side apply of one manifest (firecamp's own records, e.g. its status); on a retry,
+    /// the object is read first and left alone when in sync.
+    ///
+    /// # Errors
+    /// The API's refusal, after retries.
+    pub async fn apply(&self, manifest: &Value) -> Result<(), KubeError> {
         let target = self.target(manifest)?;
         let mut params = PatchParams::apply(FIELD_MANAGER);
         params.force = self.options.force;
