@@ -7,16 +7,17 @@ use serde_json::{Value, json};
 
 use firecamp_catalog::{DesiredService, KubeObject, labels, static_ip_config_map_name};
 use firecamp_schema::spec::DeletionPolicy;
-use firecamp_schema::spec::quantity::Quantity;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::desired::Desired;
 use super::diff::diff;
-use super::draft::{Drafts, Rank, RestartOrder, StepSpec};
+use super::draft::{Drafts, Rank, StepSpec};
 use super::model::{Action, FieldChange, Provider};
+use super::restarts::plan_restarts;
 use super::static_ips::Allocation;
-use crate::live::{LiveIndex, LiveState};
+use super::volumes::plan_volume_growth;
+use crate::live::LiveIndex;
 
 /// Annotation: hash of the desired object last applied; equal to the current one means a live
 /// difference is drift, not a change asked for in git.
@@ -44,14 +45,14 @@ pub fn identity(object: &Value) -> (String, String, String) {
     )
 }
 
-fn step_id(kind: &str, namespace: &str, name: &str) -> String {
+pub(super) fn step_id(kind: &str, namespace: &str, name: &str) -> String {
     format!(
         "kubernetes:{kind}/{}/{name}",
         if namespace.is_empty() { "-" } else { namespace }
     )
 }
 
-fn resource(kind: &str, namespace: &str, name: &str) -> String {
+pub(super) fn resource(kind: &str, namespace: &str, name: &str) -> String {
     if namespace.is_empty() {
         format!("{kind} {name}")
     } else {
@@ -300,154 +301,6 @@ fn plan_object(
         changes,
         drift,
     );
-}
-
-/// Volume claim sizes: a larger one expands every existing claim; a smaller one is refused with a
-/// warning (EBS volumes cannot shrink). Returns false when the StatefulSet must be left alone.
-fn plan_volume_growth(
-    desired: &Value,
-    current: &Value,
-    service: Option<&str>,
-    live: &LiveState,
-    out: &mut Drafts,
-) -> bool {
-    let (_, namespace, name) = identity(desired);
-    let size = |template: &Value| {
-        template["spec"]["resources"]["requests"]["storage"]
-            .as_str()
-            .map(str::to_owned)
-    };
-    let live_templates = current["spec"]["volumeClaimTemplates"]
-        .as_array()
-        .cloned()
-        .unwrap_or_default();
-    for template in desired["spec"]["volumeClaimTemplates"]
-        .as_array()
-        .into_iter()
-        .flatten()
-    {
-        let claim = template["metadata"]["name"].as_str().unwrap_or_default();
-        let Some(old) = live_templates
-            .iter()
-            .find(|t| t["metadata"]["name"] == template["metadata"]["name"])
-        else {
-            continue;
-        };
-        let (Some(new_size), Some(old_size)) = (size(template), size(old)) else {
-            continue;
-        };
-        let (Ok(new_bytes), Ok(old_bytes)) = (
-            Quantity::new(new_size.as_str()).milli(),
-            Quantity::new(old_size.as_str()).milli(),
-        ) else {
-            continue;
-        };
-        if new_bytes < old_bytes {
-            out.warnings.push(format!("StatefulSet {namespace}/{name}: volume {claim} cannot shrink from {old_size} to {new_size}; left unchanged"));
-            return false;
-        }
-        if new_bytes == old_bytes {
-            continue;
-        }
-        let prefix = format!("{claim}-{name}-");
-        for pvc in live.objects.iter().filter(|o| {
-            o["kind"] == "PersistentVolumeClaim" && o["metadata"]["namespace"] == namespace.as_str()
-        }) {
-            let (_, _, pvc_name) = identity(pvc);
-            if pvc_name
-                .strip_prefix(&prefix)
-                .is_none_or(|ordinal| ordinal.parse::<u32>().is_err())
-            {
-                continue;
-            }
-            let after = json!({"spec": {"resources": {"requests": {"storage": new_size}}}});
-            let change = FieldChange {
-                path: "spec.resources.requests.storage".to_owned(),
-                before: Some(Value::String(old_size.clone())),
-                after: Some(Value::String(new_size.clone())),
-            };
-            out.push(
-                StepSpec {
-                    provider: Provider::Kubernetes,
-                    action: Action::ExpandVolume,
-                    id: step_id("PersistentVolumeClaim", &namespace, &pvc_name),
-                    resource: resource("PersistentVolumeClaim", &namespace, &pvc_name),
-                    service,
-                    rank: Rank::Network,
-                    reason: format!("volume {claim} grows from {old_size} to {new_size}"),
-                },
-                Some(pvc.clone()),
-                Some(after),
-                vec![change],
-                false,
-            );
-        }
-    }
-    true
-}
-
-/// Roles whose members are restarted after the others of their service.
-const LEADING_ROLES: [&str; 2] = ["primary", "master"];
-
-/// Members whose pod runs an older template than the StatefulSet's (updates are OnDelete).
-fn plan_restarts(
-    statefulset: &Value,
-    service: Option<&str>,
-    index: &LiveIndex<'_>,
-    out: &mut Drafts,
-) {
-    let (_, namespace, name) = identity(statefulset);
-    let hash =
-        statefulset["spec"]["template"]["metadata"]["annotations"][labels::CONFIG_HASH].as_str();
-    let replicas = statefulset["spec"]["replicas"].as_u64().unwrap_or(0);
-    let labels_of = &statefulset["metadata"]["labels"];
-    let leads = labels_of[labels::ROLE]
-        .as_str()
-        .is_some_and(|r| LEADING_ROLES.contains(&r));
-    let zone = labels_of[labels::ZONE].as_str().unwrap_or_default();
-    for ordinal in 0..replicas {
-        let member = format!("{name}-{ordinal}");
-        let Some(placement) = index.placement(&member) else {
-            continue;
-        };
-        if placement.config_hash.as_deref() == hash {
-            continue;
-        }
-        let reason = if placement.ready {
-            "runs an older pod template (config hash differs); restarted one at a time".to_owned()
-        } else {
-            format!(
-                "is not ready and runs an older pod template: delete pod {member} to proceed (done first)"
-            )
-        };
-        out.push(
-            StepSpec {
-                provider: Provider::Kubernetes,
-                action: Action::RestartMember,
-                id: format!("kubernetes:Pod/{namespace}/{member}"),
-                resource: format!("Pod {namespace}/{member}"),
-                service,
-                rank: Rank::Members,
-                reason,
-            },
-            placement
-                .config_hash
-                .as_ref()
-                .map(|h| json!({"configHash": h})),
-            hash.map(|h| json!({"configHash": h})),
-            Vec::new(),
-            false,
-        );
-        if let Some(draft) = out.drafts.last_mut() {
-            draft.restart_order = Some(RestartOrder {
-                ready: placement.ready,
-                leads,
-                zone: zone.to_owned(),
-                statefulset: name.clone(),
-                ordinal,
-            });
-        }
-    }
 }
 
 /// Deletes owned objects nobody wants, except: anything of a rejected or suspended service,

@@ -7,7 +7,9 @@ mod draft;
 pub mod kubernetes;
 pub mod model;
 mod order;
+mod restarts;
 pub mod static_ips;
+mod volumes;
 
 use std::collections::BTreeMap;
 
