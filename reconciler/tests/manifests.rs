@@ -52,3 +52,25 @@ fn every_manifest_the_examples_plan_applies_passes_strict_openapi_validation() {
         "{report}"
     );
 }
+
+#[test]
+fn the_deployment_manifests_pass_strict_openapi_validation() {
+    let files = ["deploy/rbac.yaml", "deploy/deployment.yaml"].map(|f| repo().join(f));
+    let tool = repo().join(".venv/bin/kubernetes-validate");
+    let output = Command::new(&tool)
+        .args(["--strict", "-k", "1.35.0"])
+        .args(&files)
+        .output()
+        .unwrap_or_else(|e| panic!("{} runs: {e}", tool.display()));
+    let report = String::from_utf8_lossy(&output.stdout).into_owned();
+    assert!(
+        output.status.success(),
+        "{report}{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert_eq!(
+        report.matches(" passed for resource ").count(),
+        6,
+        "{report}"
+    );
+}

@@ -1,5 +1,5 @@
 //! `deploy/rbac.yaml` and `deploy/iam-policy.json` grant exactly what firecamp asks for. A full
-//! apply cycle on the fake cluster and moto (install with an injected failure, a config change
+//! apply cycle on the fake cluster and moto (leader election, install with an injected failure, a config change
 //! with restarts, a larger volume, a service removed with its volumes, logs turned off, a second
 //! process finding the zone) records every Kubernetes request and AWS call; the test fails when
 //! the code asks for something the files do not grant, or they grant something it never asks for.
@@ -8,8 +8,11 @@ mod common;
 
 use std::collections::BTreeSet;
 
+use std::time::Duration;
+
 use common::world::{World, world};
 use firecamp::providers::aws::AwsProviders;
+use firecamp::run::lease::LeaderElector;
 use firecamp_aws::AwsSettings;
 use firecamp_schema::Limits;
 use firecamp_schema::yaml::load_documents;
@@ -65,6 +68,15 @@ fn granted_actions() -> BTreeSet<String> {
 }
 
 async fn full_cycle(world: &World) {
+    // Leader election: the lease is created, then renewed.
+    let elector = LeaderElector::new(
+        world.cluster.client.clone(),
+        "firecamp-system",
+        "replica-a",
+        Duration::from_secs(15),
+    );
+    assert!(elector.lead().await.expect("acquired"));
+    assert!(elector.lead().await.expect("renewed"));
     let redis = |text: String| {
         text.replace("staticIp: true", "staticIp: true\n  deletionPolicy: Delete")
             .replace("volume: {size: 50Gi}", "volume: {size: 50Gi, type: gp2}")

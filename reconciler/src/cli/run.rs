@@ -1,6 +1,7 @@
 //! `firecamp run`: the scheduled loop. Every tick (jittered): poll the specs, plan, apply by the
 //! policy, record the status. A failing tick backs off exponentially (capped at 10 minutes);
-//! SIGTERM or Ctrl-C ends the loop after the tick in flight.
+//! SIGTERM or Ctrl-C ends the loop after the tick in flight. With leader election only the
+//! replica holding the Lease ticks (it renews the Lease while a tick runs).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,6 +15,7 @@ use super::connect::{ConnectArgs, runtime};
 use super::{CommandError, ExitStatus};
 use crate::plan::Desired;
 use crate::providers::kubernetes::{KubeWriter, WriteOptions};
+use crate::run::lease::LeaderElector;
 use crate::run::{Policy, Reconciler, SpecSource, Tick};
 use crate::source::{GitAuth, GitSource};
 
@@ -53,10 +55,22 @@ pub struct RunArgs {
     /// Correct changes made outside git too (by default they are reported only).
     #[arg(long)]
     pub self_heal: bool,
+    /// Tick only while holding the Lease `firecamp-leader` (run several replicas, one writes).
+    #[arg(long)]
+    pub leader_election: bool,
+    /// Namespace of the Lease.
+    #[arg(long, value_name = "NAMESPACE", default_value = "firecamp-system")]
+    pub lease_namespace: String,
+    /// This replica's name in the Lease (default: $POD_NAME, else $HOSTNAME).
+    #[arg(long, value_name = "NAME")]
+    pub identity: Option<String>,
     /// How to reach the cluster and AWS.
     #[command(flatten)]
     pub connect: ConnectArgs,
 }
+
+/// How long the Lease holds after a renewal; it is renewed every third of that during a tick.
+const LEASE: Duration = Duration::from_secs(15);
 
 /// Runs `firecamp run`.
 pub(super) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitStatus, CommandError> {
@@ -83,14 +97,44 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitStatus, Com
         let mut reconciler = Reconciler::new(
             source,
             writer,
-            client,
+            client.clone(),
             aws.as_ref(),
             args.policy,
             args.self_heal,
         );
+        let elector = args.leader_election.then(|| {
+            let identity = args
+                .identity
+                .clone()
+                .or_else(|| std::env::var("POD_NAME").ok())
+                .or_else(|| std::env::var("HOSTNAME").ok())
+                .unwrap_or_else(|| format!("firecamp-{}", std::process::id()));
+            LeaderElector::new(client.clone(), &args.lease_namespace, &identity, LEASE)
+        });
         let mut failures = 0u32;
         loop {
-            let wait = match reconciler.tick().await {
+            if let Some(elector) = &elector
+                && !elector.lead().await?
+            {
+                writeln!(out, "standby: another replica holds the lease")?;
+                tokio::select! {
+                    () = tokio::time::sleep(LEASE / 3) => continue,
+                    () = shutdown() => return Ok(ExitStatus::Success),
+                }
+            }
+            let renewer = elector.clone().map(|elector| {
+                tokio::spawn(async move {
+                    loop {
+                        tokio::time::sleep(LEASE / 3).await;
+                        let _ = elector.lead().await;
+                    }
+                })
+            });
+            let ticked = reconciler.tick().await;
+            if let Some(renewer) = renewer {
+                renewer.abort();
+            }
+            let wait = match ticked {
                 Ok(tick) => {
                     failures = 0;
                     writeln!(out, "{}", describe(&tick))?;

@@ -3,6 +3,7 @@
 //! Drift (live changed outside git) is reported and corrected only with self-heal. A broken spec
 //! leaves its service untouched while the others are applied (the plan engine's rule).
 
+pub mod lease;
 pub mod status;
 
 use std::collections::BTreeSet;
