@@ -134,3 +134,60 @@ fn cluster_commands_without_a_reachable_cluster_fail_clearly_and_change_nothing(
         );
     }
 }
+
+#[test]
+fn plan_watch_plans_again_after_a_save() {
+    use std::io::{BufRead, BufReader};
+    use std::process::Stdio;
+    use std::sync::mpsc;
+    use std::time::Duration;
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let specs = dir.path().join("specs");
+    std::fs::create_dir_all(&specs).expect("specs");
+    std::fs::copy(
+        repo().join("examples/cluster.yaml"),
+        specs.join("cluster.yaml"),
+    )
+    .expect("cluster");
+    let zk =
+        std::fs::read_to_string(repo().join("examples/coordination/zookeeper.yaml")).expect("zk");
+    std::fs::write(specs.join("zk.yaml"), &zk).expect("zk");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_firecamp"))
+        .args(["plan", "--offline", "--watch", "--no-color"])
+        .arg(&specs)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("firecamp runs");
+    let (lines, received) = mpsc::channel();
+    let stdout = child.stdout.take().expect("stdout");
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            let _ = lines.send(line);
+        }
+    });
+    let plan_until_watching = || {
+        let mut text = String::new();
+        loop {
+            let line = received
+                .recv_timeout(Duration::from_secs(20))
+                .expect("a plan within 20 s");
+            if line.starts_with("Watching ") {
+                return text;
+            }
+            text.push_str(&line);
+            text.push('\n');
+        }
+    };
+    let first = plan_until_watching();
+    assert!(
+        first.contains("Service zk") && !first.contains("Service zk2"),
+        "{first}"
+    );
+    std::fs::write(specs.join("zk2.yaml"), zk.replace("name: zk", "name: zk2")).expect("save");
+    let second = plan_until_watching();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(second.contains("Service zk2"), "{second}");
+}

@@ -8,6 +8,7 @@ mod run;
 mod schema;
 mod status;
 mod validate;
+mod watch;
 
 use std::io::Write;
 use std::path::PathBuf;

@@ -40,10 +40,35 @@ pub struct PlanArgs {
     /// Never colour the text plan (it is coloured only on a terminal anyway).
     #[arg(long)]
     pub no_color: bool,
+    /// Plan again on every save under the path (until Ctrl-C).
+    #[arg(long, conflicts_with = "detailed_exitcode")]
+    pub watch: bool,
 }
 
-/// Runs `firecamp plan`.
+/// Runs `firecamp plan`, once or (`--watch`) on every save.
 pub(super) fn run(
+    args: &PlanArgs,
+    out: &mut dyn Write,
+    err: &mut dyn Write,
+) -> Result<ExitStatus, CommandError> {
+    if !args.watch {
+        return plan_once(args, out, err);
+    }
+    super::watch::watch(&args.path, || {
+        if let Err(error) = plan_once(args, out, err) {
+            let _ = writeln!(err, "error: {}", super::chain(&*error));
+        }
+        let _ = writeln!(
+            out,
+            "Watching {} for changes (Ctrl-C to stop).",
+            args.path.display()
+        );
+        let _ = out.flush();
+    })?;
+    Ok(ExitStatus::Success)
+}
+
+fn plan_once(
     args: &PlanArgs,
     out: &mut dyn Write,
     err: &mut dyn Write,
