@@ -276,12 +276,20 @@ async fn run_statefulset(
             ready += 1;
         }
     }
-    let status = json!({"status": {"replicas": replicas, "readyReplicas": ready,
-        "observedGeneration": statefulset.metadata.generation.unwrap_or(0)}});
-    Api::<StatefulSet>::namespaced(client.clone(), &namespace)
+    // Like the real controller's status update, the write carries the resourceVersion it read:
+    // a StatefulSet replaced meanwhile never gets the old one's observedGeneration.
+    let status = json!({
+        "metadata": {"resourceVersion": statefulset.metadata.resource_version},
+        "status": {"replicas": replicas, "readyReplicas": ready,
+                   "observedGeneration": statefulset.metadata.generation.unwrap_or(0)}
+    });
+    match Api::<StatefulSet>::namespaced(client.clone(), &namespace)
         .patch_status(&name, &PatchParams::default(), &Patch::Merge(status))
-        .await?;
-    Ok(())
+        .await
+    {
+        Err(kube::Error::Api(conflict)) if conflict.code == 409 => Ok(()),
+        other => other.map(drop),
+    }
 }
 
 /// A member's pod from the StatefulSet's current template: ready, unless its image never pulls.
