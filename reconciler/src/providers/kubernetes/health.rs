@@ -204,6 +204,11 @@ impl<'a> Health<'a> {
             },
         )
         .await?;
+        let deleted = pods
+            .get_opt(member)
+            .await
+            .map_err(|e| KubeError::request("get", &step.resource, "pods", e))?
+            .and_then(|p| p.metadata.uid);
         retry(self.options, async || {
             match pods.delete(member, &DeleteParams::default()).await {
                 Ok(_) => Ok(()),
@@ -246,6 +251,12 @@ impl<'a> Health<'a> {
                         "not ready"
                     }
                 );
+                let recreated = pod.metadata.uid != deleted;
+                if recreated && hash != wanted.as_ref() && pod_ready(&pod) {
+                    // Made again from the old template (the controller lagged): once more.
+                    let _ = pods.delete(member, &DeleteParams::default()).await;
+                    return Ok(false);
+                }
                 Ok(hash == wanted.as_ref() && pod_ready(&pod))
             },
         )
