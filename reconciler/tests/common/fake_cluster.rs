@@ -263,15 +263,7 @@ async fn run_statefulset(
                 let node = zone_nodes
                     .get(usize::try_from(ordinal).unwrap_or(0) % zone_nodes.len().max(1))
                     .and_then(|n| n.metadata.name.clone());
-                // The template as it is now, not as this pass listed it: a pod is always made
-                // from the StatefulSet's current revision, as the real controller does.
-                let Some(current) = Api::<StatefulSet>::namespaced(client.clone(), &namespace)
-                    .get_opt(&name)
-                    .await?
-                else {
-                    return Ok(());
-                };
-                pods.create(&PostParams::default(), &new_pod(&current, &member, node))
+                pods.create(&PostParams::default(), &new_pod(statefulset, &member, node))
                     .await?
             }
         };
