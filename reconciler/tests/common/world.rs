@@ -20,6 +20,7 @@ use super::fake_cluster::FakeCluster;
 
 /// moto with a three-zone network, and a fake cluster whose nodes are its instances.
 pub struct World {
+    _serial: tokio::sync::MutexGuard<'static, ()>,
     moto: Moto,
     /// The AWS providers on moto.
     pub aws: AwsProviders,
@@ -29,8 +30,13 @@ pub struct World {
     pub cluster: FakeCluster,
 }
 
+/// Worlds of one test binary run one at a time: each runs moto and stand-in controllers, and
+/// several at once on 2 cores starve each other's controllers.
+static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
 /// A new world.
 pub async fn world() -> World {
+    let serial = SERIAL.lock().await;
     let moto = Moto::start();
     let settings = AwsSettings {
         route53_per_second: 1_000.0,
@@ -49,6 +55,7 @@ pub async fn world() -> World {
     .await;
     let cluster = FakeCluster::start(&network).await;
     World {
+        _serial: serial,
         moto,
         aws,
         network,
@@ -111,7 +118,7 @@ impl World {
             WriteOptions {
                 backoff: Duration::from_millis(1),
                 poll: Duration::from_millis(10),
-                timeout: Duration::from_secs(30),
+                timeout: Duration::from_secs(90),
                 ..WriteOptions::default()
             },
         )
