@@ -29,10 +29,22 @@ fn every_manifest_the_examples_plan_applies_passes_strict_openapi_validation() {
     let dir = tempfile::tempdir().expect("temp dir");
     let file = dir.path().join("plan.yaml");
     std::fs::write(&file, manifests.join("\n---\n")).expect("write");
+    assert_strictly_valid(&[file], manifests.len());
+}
+
+#[test]
+fn the_deployment_manifests_pass_strict_openapi_validation() {
+    let files = ["deploy/rbac.yaml", "deploy/deployment.yaml"].map(|f| repo().join(f));
+    assert_strictly_valid(&files, 6);
+}
+
+/// Runs `kubernetes-validate --strict` for Kubernetes 1.35 on `files` and expects `resources`
+/// objects to pass.
+fn assert_strictly_valid(files: &[std::path::PathBuf], resources: usize) {
     let tool = repo().join(".venv/bin/kubernetes-validate");
     let output = Command::new(&tool)
         .args(["--strict", "-k", "1.35.0"])
-        .arg(&file)
+        .args(files)
         .output()
         .unwrap_or_else(|e| {
             panic!(
@@ -48,29 +60,7 @@ fn every_manifest_the_examples_plan_applies_passes_strict_openapi_validation() {
     );
     assert_eq!(
         report.matches(" passed for resource ").count(),
-        manifests.len(),
-        "{report}"
-    );
-}
-
-#[test]
-fn the_deployment_manifests_pass_strict_openapi_validation() {
-    let files = ["deploy/rbac.yaml", "deploy/deployment.yaml"].map(|f| repo().join(f));
-    let tool = repo().join(".venv/bin/kubernetes-validate");
-    let output = Command::new(&tool)
-        .args(["--strict", "-k", "1.35.0"])
-        .args(&files)
-        .output()
-        .unwrap_or_else(|e| panic!("{} runs: {e}", tool.display()));
-    let report = String::from_utf8_lossy(&output.stdout).into_owned();
-    assert!(
-        output.status.success(),
-        "{report}{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
-    assert_eq!(
-        report.matches(" passed for resource ").count(),
-        6,
+        resources,
         "{report}"
     );
 }

@@ -8,12 +8,10 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use firecamp_schema::{Limits, validate_path};
-
 use super::connect::{ConnectArgs, runtime};
 use super::{CommandError, ExitStatus};
 use crate::apply::{Appliers, apply_plan};
-use crate::plan::{Desired, PlanOptions, plan};
+use crate::plan::{PlanOptions, plan};
 use crate::providers::kubernetes::{KubeWriter, WriteOptions};
 use crate::providers::read_live_state;
 use crate::view::text;
@@ -50,11 +48,7 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, CommandError> {
-    let validation = validate_path(&args.path, &Limits::default())?;
-    for diagnostic in &validation.diagnostics {
-        writeln!(err, "{diagnostic}")?;
-    }
-    let desired = Desired::from_validation(&validation)?;
+    let (validation, desired) = super::load_desired(&args.path, err)?;
     runtime()?.block_on(async {
         let (client, aws) = args.connect.connect(&desired.cluster).await?;
         let live = read_live_state(&client, aws.as_ref(), &desired.cluster).await?;

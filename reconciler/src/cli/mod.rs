@@ -151,6 +151,19 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
     })
 }
 
+/// Validates the specs under `path`, prints every problem to `err`, and renders the valid ones.
+fn load_desired(
+    path: &std::path::Path,
+    err: &mut dyn Write,
+) -> Result<(firecamp_schema::Validation, crate::plan::Desired), CommandError> {
+    let validation = firecamp_schema::validate_path(path, &firecamp_schema::Limits::default())?;
+    for diagnostic in &validation.diagnostics {
+        writeln!(err, "{diagnostic}")?;
+    }
+    let desired = crate::plan::Desired::from_validation(&validation)?;
+    Ok((validation, desired))
+}
+
 /// An error and its causes, on one line.
 pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
     let mut message = error.to_string();

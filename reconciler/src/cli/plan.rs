@@ -5,12 +5,10 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use firecamp_schema::{Limits, validate_path};
-
 use super::connect::{ConnectArgs, runtime};
 use super::{CommandError, ExitStatus, PlanFormat};
 use crate::live::{LiveState, read_snapshot};
-use crate::plan::{Desired, PlanOptions, plan};
+use crate::plan::{PlanOptions, plan};
 use crate::providers::read_live_state;
 use crate::view::{json, markdown, text};
 
@@ -73,11 +71,7 @@ fn plan_once(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, CommandError> {
-    let validation = validate_path(&args.path, &Limits::default())?;
-    for diagnostic in &validation.diagnostics {
-        writeln!(err, "{diagnostic}")?;
-    }
-    let desired = Desired::from_validation(&validation)?;
+    let (validation, desired) = super::load_desired(&args.path, err)?;
     let (live, source) = match (&args.live_snapshot, args.offline) {
         (Some(file), _) => (
             read_snapshot(file)?,
