@@ -1,5 +1,5 @@
-//! Every AWS call goes through here: a client-side token bucket per provider, and a counter by
-//! provider and operation.
+//! Every AWS call goes through here: a client-side token bucket per provider, and a counter of
+//! calls and throttled answers by provider and operation (the Kubernetes client counts into it too).
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -7,24 +7,51 @@ use std::time::Duration;
 
 use tokio::time::Instant;
 
-/// Calls made, by `(provider, operation)`.
+/// Calls made, and calls answered with throttling, by `(provider, operation)`.
 #[derive(Debug, Clone, Default)]
-pub struct CallCounter(Arc<Mutex<BTreeMap<(String, String), u64>>>);
+pub struct CallCounter(Arc<Mutex<Counts>>);
+
+#[derive(Debug, Default)]
+struct Counts {
+    calls: BTreeMap<(String, String), u64>,
+    throttles: BTreeMap<(String, String), u64>,
+}
 
 impl CallCounter {
     /// Records one call.
     pub fn count(&self, provider: &str, operation: &str) {
-        if let Ok(mut calls) = self.0.lock() {
-            *calls
+        if let Ok(mut counts) = self.0.lock() {
+            *counts
+                .calls
                 .entry((provider.to_owned(), operation.to_owned()))
                 .or_default() += 1;
         }
     }
 
-    /// The counts so far.
+    /// Records one answer that asked to slow down (HTTP 429, EC2's `RequestLimitExceeded`,
+    /// Route53's `Throttling`).
+    pub fn count_throttle(&self, provider: &str, operation: &str) {
+        if let Ok(mut counts) = self.0.lock() {
+            *counts
+                .throttles
+                .entry((provider.to_owned(), operation.to_owned()))
+                .or_default() += 1;
+        }
+    }
+
+    /// The call counts so far.
     #[must_use]
     pub fn snapshot(&self) -> BTreeMap<(String, String), u64> {
-        self.0.lock().map(|c| c.clone()).unwrap_or_default()
+        self.0.lock().map(|c| c.calls.clone()).unwrap_or_default()
+    }
+
+    /// The throttled answers so far.
+    #[must_use]
+    pub fn throttles(&self) -> BTreeMap<(String, String), u64> {
+        self.0
+            .lock()
+            .map(|c| c.throttles.clone())
+            .unwrap_or_default()
     }
 
     /// Calls of `operation` so far.

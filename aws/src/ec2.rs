@@ -12,6 +12,7 @@ use aws_sdk_ec2::types::Filter;
 use crate::calls::{CallCounter, RateLimiter};
 use crate::error::AwsError;
 use crate::settings::AwsSettings;
+use crate::throttles::ThrottleCounter;
 
 const PROVIDER: &str = "ec2";
 
@@ -65,6 +66,13 @@ impl Ec2Provider {
     /// A provider on a prepared client (e.g. one with extra interceptors).
     #[must_use]
     pub fn with_client(client: Client, settings: &AwsSettings, counter: CallCounter) -> Self {
+        let client = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .interceptor(ThrottleCounter::new(PROVIDER, counter.clone()))
+                .build(),
+        );
         Self {
             client,
             writes: RateLimiter::new(settings.ec2_per_second, settings.ec2_per_second.max(1.0)),

@@ -9,9 +9,11 @@ pub mod route53;
 pub mod settings;
 #[cfg(feature = "testing")]
 pub mod testing;
+pub mod throttles;
 
 pub use calls::{CallCounter, RateLimiter};
 pub use ec2::{Ec2Provider, NetworkInterface, SubnetUsage};
 pub use error::AwsError;
 pub use route53::{RecordChange, RecordSet, Route53Provider};
 pub use settings::{AwsSettings, sdk_config};
+pub use throttles::ThrottleCounter;

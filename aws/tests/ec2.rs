@@ -190,6 +190,12 @@ async fn injected_throttling_and_server_errors_are_retried_until_the_steps_conve
         1,
         "retries are attempts of one counted call"
     );
+    assert_eq!(
+        counter.throttles().values().sum::<u64>(),
+        2,
+        "the two RequestLimitExceeded answers are counted as throttles, the 500s are not: {:?}",
+        counter.throttles()
+    );
     let (_, interfaces) = plain.read(&fx.subnets).await.expect("read");
     assert_eq!(
         secondaries(&interfaces, &eni),

@@ -2,8 +2,9 @@
 //! ensembles of 5 and 500 Kafka clusters of 5 brokers, one file per pair) against the floor of
 //! reading and parsing the same YAML files.
 
+mod support;
+
 use std::hint::black_box;
-use std::path::Path;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use firecamp::live::{LiveState, simulate_apply};
@@ -11,21 +12,6 @@ use firecamp::plan::{Desired, PlanOptions, plan};
 use firecamp_schema::validate::read_specs;
 use firecamp_schema::yaml::load_documents;
 use firecamp_schema::{Limits, validate_path};
-
-const CLUSTER: &str = "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {name: bench}\n\
-spec: {region: us-east-1, vpcId: vpc-0a1b2c3d, zones: [{name: us-east-1a, subnetId: subnet-0a1b2c3d}, \
-{name: us-east-1b, subnetId: subnet-1a1b2c3d}, {name: us-east-1c, subnetId: subnet-2a1b2c3d}], defaults: {volume: {size: 100Gi}}}\n";
-
-fn write_specs(dir: &Path, pairs: usize) {
-    std::fs::write(dir.join("cluster.yaml"), CLUSTER).expect("write");
-    for i in 0..pairs {
-        let text = format!(
-            "apiVersion: firecamp.io/v1alpha1\nkind: ZooKeeper\nmetadata: {{name: zk-{i}}}\nspec: {{replicas: 5, heapSize: 1Gi}}\n---\n\
-             apiVersion: firecamp.io/v1alpha1\nkind: Kafka\nmetadata: {{name: kafka-{i}}}\nspec: {{replicas: 5, zookeeper: zk-{i}, heapSize: 1Gi}}\n"
-        );
-        std::fs::write(dir.join(format!("pair-{i}.yaml")), text).expect("write");
-    }
-}
 
 /// The live state after applying the plan from an empty cluster: everything in sync.
 fn in_sync(desired: &Desired) -> LiveState {
@@ -35,7 +21,7 @@ fn in_sync(desired: &Desired) -> LiveState {
 
 fn bench(c: &mut Criterion) {
     let dir = tempfile::tempdir().expect("temp dir");
-    write_specs(dir.path(), 500);
+    support::write_specs(dir.path(), 500);
     let limits = Limits::default();
     let validation = validate_path(dir.path(), &limits).expect("readable");
     assert!(

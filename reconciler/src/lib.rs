@@ -6,6 +6,7 @@
 pub mod apply;
 pub mod cli;
 pub mod live;
+pub mod observe;
 pub mod plan;
 pub mod providers;
 pub mod run;

@@ -13,9 +13,9 @@ use firecamp::live::{Eni, LiveState, Node, simulate_apply};
 use firecamp::plan::static_ips::lowest_free;
 use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
-use firecamp_aws::AwsSettings;
 use firecamp_aws::route53::{RecordChange, RecordSet};
 use firecamp_aws::testing::{Moto, test_network};
+use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
 
 struct World {
@@ -32,7 +32,7 @@ async fn world() -> World {
         ec2_per_second: 1_000.0,
         ..AwsSettings::new("us-east-1")
     };
-    let aws = AwsProviders::new(&moto.sdk(), &settings);
+    let aws = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
     let network = test_network(aws.ec2.client()).await;
     let vpc_id = network.vpc_id.clone();
     let zones: Vec<String> = network

@@ -6,6 +6,7 @@
 mod common;
 
 use std::time::Duration;
+use tokio_util::sync::CancellationToken;
 
 use firecamp::apply::{Appliers, apply_plan};
 use firecamp::plan::{Desired, PlanOptions, plan};
@@ -42,10 +43,12 @@ async fn a_service_is_applied_becomes_ready_and_then_plans_nothing() {
             ..WriteOptions::default()
         },
     );
+    let stop = CancellationToken::new();
     let appliers = Appliers {
         cluster: &desired.cluster,
         kubernetes: &writer,
         aws: None,
+        stop: &stop,
     };
     for round in 1..=3 {
         let live = read_live_state(&client, None, &desired.cluster)

@@ -13,7 +13,7 @@ use std::time::Duration;
 use common::world::{World, world};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::run::lease::LeaderElector;
-use firecamp_aws::AwsSettings;
+use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Limits;
 use firecamp_schema::yaml::load_documents;
 use kube_fake_client::Error as FakeError;
@@ -116,7 +116,11 @@ async fn full_cycle(world: &World) {
     });
     world.converge(&removed).await;
     // Another process (a restarted firecamp) finds the zone instead of creating it.
-    let again = AwsProviders::new(&world.moto_sdk(), &AwsSettings::new("us-east-1"));
+    let again = AwsProviders::new(
+        &world.moto_sdk(),
+        &AwsSettings::new("us-east-1"),
+        CallCounter::default(),
+    );
     again
         .zone(common::world::cluster(&removed))
         .await

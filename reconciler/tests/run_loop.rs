@@ -11,7 +11,7 @@ use common::git;
 use common::world::{World, world};
 use firecamp::plan::Action;
 use firecamp::run::status::{STATUS_CONFIG_MAP, State, Status};
-use firecamp::run::{Policy, Reconciler, SpecSource, Tick};
+use firecamp::run::{Reconciler, Settings, SpecSource, Tick};
 use firecamp::source::{GitAuth, GitSource};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
@@ -66,8 +66,7 @@ async fn pushes_are_applied_unchanged_remotes_cost_nothing_and_a_broken_spec_sta
         world.writer(),
         client,
         Some(&world.aws),
-        Policy::Apply,
-        false,
+        Settings::default(),
     );
     let mut ticks = 0;
     loop {

@@ -21,6 +21,7 @@ pub use batch::{MAX_CHARACTERS, MAX_RECORDS, RecordChange, RecordSet, batches};
 use crate::calls::{CallCounter, RateLimiter};
 use crate::error::AwsError;
 use crate::settings::AwsSettings;
+use crate::throttles::ThrottleCounter;
 use batch::batches_by_name;
 
 const PROVIDER: &str = "route53";
@@ -48,6 +49,13 @@ impl Route53Provider {
     /// A provider on a prepared client (e.g. one with extra interceptors).
     #[must_use]
     pub fn with_client(client: Client, settings: &AwsSettings, counter: CallCounter) -> Self {
+        let client = Client::from_conf(
+            client
+                .config()
+                .to_builder()
+                .interceptor(ThrottleCounter::new(PROVIDER, counter.clone()))
+                .build(),
+        );
         Self {
             client,
             limiter: RateLimiter::new(

@@ -1,6 +1,7 @@
 //! Carrying out a plan: its steps in plan order, each by its provider. A failed step skips every
 //! step that depends on it, directly or not, and nothing else. Route53 steps are held back and
 //! sent together (as few change batches as AWS allows) when a later step needs them, or at the end.
+//! A stop request lets the step in flight finish and skips the rest.
 
 mod report;
 
@@ -9,6 +10,7 @@ use std::time::Instant;
 
 use firecamp_aws::AwsError;
 use firecamp_schema::spec::ClusterDocument;
+use tokio_util::sync::CancellationToken;
 
 pub use report::{Outcome, Report, StepOutcome};
 
@@ -26,6 +28,8 @@ pub struct Appliers<'a> {
     pub kubernetes: &'a KubeWriter,
     /// EC2 and Route53 steps; without them those steps fail (e.g. `--no-aws`).
     pub aws: Option<&'a AwsProviders>,
+    /// Once cancelled, the steps not yet started are skipped (the step in flight finishes).
+    pub stop: &'a CancellationToken,
 }
 
 /// Carries out `plan`, made from `live`, calling `progress` as each step ends.
@@ -59,6 +63,14 @@ pub async fn apply_plan(
         {
             run.record(step, Outcome::Skipped(format!("{root} did not succeed")), 0);
             run.failed_roots.insert(step.id.clone(), root);
+            continue;
+        }
+        if appliers.stop.is_cancelled() {
+            run.record(
+                step,
+                Outcome::Skipped("stopping: not started".to_owned()),
+                0,
+            );
             continue;
         }
         let started = Instant::now();

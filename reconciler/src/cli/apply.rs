@@ -7,6 +7,7 @@ use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressStyle};
+use tokio_util::sync::CancellationToken;
 
 use super::connect::{ConnectArgs, runtime};
 use super::{CommandError, ExitStatus};
@@ -50,7 +51,8 @@ pub(super) fn run(
 ) -> Result<ExitStatus, CommandError> {
     let (validation, desired) = super::load_desired(&args.path, err)?;
     runtime()?.block_on(async {
-        let (client, aws) = args.connect.connect(&desired.cluster).await?;
+        let connection = args.connect.connect(&desired.cluster).await?;
+        let (client, aws) = (connection.client, connection.aws);
         let live = read_live_state(&client, aws.as_ref(), &desired.cluster).await?;
         let plan = plan(
             &desired,
@@ -88,10 +90,18 @@ pub(super) fn run(
                 ..WriteOptions::default()
             },
         );
+        let stop = CancellationToken::new();
+        let on_interrupt = stop.clone();
+        tokio::spawn(async move {
+            if tokio::signal::ctrl_c().await.is_ok() {
+                on_interrupt.cancel();
+            }
+        });
         let appliers = Appliers {
             cluster: &desired.cluster,
             kubernetes: &writer,
             aws: aws.as_ref(),
+            stop: &stop,
         };
         let bar = progress_bar(plan.steps.len());
         let mut progress = |step: &crate::apply::StepOutcome| {

@@ -2,10 +2,11 @@
 
 use clap::Args;
 
-use firecamp_aws::{AwsSettings, sdk_config};
+use firecamp_aws::{AwsSettings, CallCounter, sdk_config};
 use firecamp_schema::spec::ClusterDocument;
 
 use super::CommandError;
+use crate::observe::kube_calls::counted;
 use crate::providers::aws::AwsProviders;
 use crate::providers::kubernetes::connect;
 
@@ -23,21 +24,37 @@ pub struct ConnectArgs {
     pub no_aws: bool,
 }
 
+/// A connected cluster: the Kubernetes client, the AWS providers (unless `--no-aws`), and the
+/// counter of every call both make.
+pub(super) struct Connection {
+    /// The Kubernetes client (its calls counted).
+    pub client: kube::Client,
+    /// EC2 and Route53.
+    pub aws: Option<AwsProviders>,
+    /// Calls made, by provider and operation.
+    pub calls: CallCounter,
+}
+
 impl ConnectArgs {
     /// The Kubernetes client and, unless `--no-aws`, the AWS providers for `cluster`'s region.
     pub(super) async fn connect(
         &self,
         cluster: &ClusterDocument,
-    ) -> Result<(kube::Client, Option<AwsProviders>), CommandError> {
-        let client = connect(self.context.as_deref()).await?;
+    ) -> Result<Connection, CommandError> {
+        let calls = CallCounter::default();
+        let client = counted(connect(self.context.as_deref()).await?, calls.clone());
         let aws = if self.no_aws {
             None
         } else {
             let mut settings = AwsSettings::new(cluster.spec.region.clone());
             settings.endpoint_url.clone_from(&self.aws_endpoint_url);
-            Some(AwsProviders::new(&sdk_config(&settings).await, &settings))
+            Some(AwsProviders::new(
+                &sdk_config(&settings).await,
+                &settings,
+                calls.clone(),
+            ))
         };
-        Ok((client, aws))
+        Ok(Connection { client, aws, calls })
     }
 }
 

@@ -37,7 +37,8 @@ pub(super) fn run(command: &LiveCommand, out: &mut dyn Write) -> Result<ExitStat
     let validation = validate_path(&args.path, &Limits::default())?;
     let desired = Desired::from_validation(&validation)?;
     let live = runtime()?.block_on(async {
-        let (client, aws) = args.connect.connect(&desired.cluster).await?;
+        let connection = args.connect.connect(&desired.cluster).await?;
+        let (client, aws) = (connection.client, connection.aws);
         Ok::<_, CommandError>(read_live_state(&client, aws.as_ref(), &desired.cluster).await?)
     })?;
     write!(out, "{}", write_snapshot(&live))?;

@@ -16,6 +16,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand, ValueEnum};
 
+use crate::observe::logging::LogFormat;
+
 /// What a run ended with.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -51,6 +53,9 @@ impl From<ExitStatus> for ExitCode {
 #[derive(Debug, Parser)]
 #[command(name = "firecamp", version, about, max_term_width = 100)]
 pub struct Cli {
+    /// How logs are written to stderr (level from RUST_LOG).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Human)]
+    pub log_format: LogFormat,
     /// The command to run.
     #[command(subcommand)]
     pub command: Command,
@@ -85,7 +90,7 @@ pub enum Command {
     /// The GitOps loop: poll the specs, plan, apply, record the status; every --interval seconds.
     ///
     /// Exit status (with --once): 0 when the tick succeeded, 1 when it failed.
-    Run(run::RunArgs),
+    Run(Box<run::RunArgs>),
     /// Print what `firecamp run` last recorded (commits, services, runs).
     Status(status::StatusArgs),
     /// Print the JSON Schema of spec documents, or write one file per kind.
@@ -123,6 +128,7 @@ pub enum PlanFormat {
 #[must_use]
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
+    crate::observe::logging::init(cli.log_format);
     let stdout = std::io::stdout();
     let stderr = std::io::stderr();
     run(cli, &mut stdout.lock(), &mut stderr.lock()).into()

@@ -83,7 +83,8 @@ fn plan_once(
         ),
         (None, false) => {
             let live = runtime()?.block_on(async {
-                let (client, aws) = args.connect.connect(&desired.cluster).await?;
+                let connection = args.connect.connect(&desired.cluster).await?;
+                let (client, aws) = (connection.client, connection.aws);
                 Ok::<_, CommandError>(
                     read_live_state(&client, aws.as_ref(), &desired.cluster).await?,
                 )

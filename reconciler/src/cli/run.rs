@@ -1,7 +1,9 @@
 //! `firecamp run`: the scheduled loop. Every tick (jittered): poll the specs, plan, apply by the
-//! policy, record the status. A failing tick backs off exponentially (capped at 10 minutes);
-//! SIGTERM or Ctrl-C ends the loop after the tick in flight. With leader election only the
-//! replica holding the Lease ticks (it renews the Lease while a tick runs).
+//! policy, record the status. A failing tick backs off exponentially (capped at 10 minutes), a
+//! failing service on its own (`--service-backoff`); SIGTERM or Ctrl-C lets the step in flight
+//! finish, skips the rest and exits. With leader election only the replica holding the Lease ticks
+//! (it renews the Lease while a tick runs). `/metrics`, `/healthz` and `/readyz` are served on
+//! `--http-address`.
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -13,10 +15,14 @@ use firecamp_schema::{Limits, validate_path};
 
 use super::connect::{ConnectArgs, runtime};
 use super::{CommandError, ExitStatus};
+use crate::observe::health::Health;
+use crate::observe::metrics::Metrics;
+use crate::observe::server::serve;
 use crate::plan::Desired;
 use crate::providers::kubernetes::{KubeWriter, WriteOptions};
+use crate::run::driver::{Schedule, drive};
 use crate::run::lease::LeaderElector;
-use crate::run::{Policy, Reconciler, SpecSource, Tick};
+use crate::run::{Observers, Policy, Reconciler, Settings, SpecSource};
 use crate::source::{GitAuth, GitSource};
 
 /// Arguments of `firecamp run`.
@@ -64,6 +70,15 @@ pub struct RunArgs {
     /// This replica's name in the Lease (default: $POD_NAME, else $HOSTNAME).
     #[arg(long, value_name = "NAME")]
     pub identity: Option<String>,
+    /// Seconds a service whose steps failed is left alone (doubling with each failure in a row).
+    #[arg(long, value_name = "SECONDS", default_value_t = 30)]
+    pub service_backoff: u64,
+    /// Where /metrics, /healthz and /readyz are served ("off", or with --once: nothing).
+    #[arg(long, value_name = "ADDRESS", default_value = "0.0.0.0:8080")]
+    pub http_address: String,
+    /// /healthz fails when the loop made no progress for this many seconds.
+    #[arg(long, value_name = "SECONDS", default_value_t = 1800)]
+    pub stall_after: u64,
     /// How to reach the cluster and AWS.
     #[command(flatten)]
     pub connect: ConnectArgs,
@@ -92,16 +107,39 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitStatus, Com
     };
     let desired = Desired::from_validation(&validate_path(&specs, &Limits::default())?)?;
     runtime()?.block_on(async {
-        let (client, aws) = args.connect.connect(&desired.cluster).await?;
+        let connection = args.connect.connect(&desired.cluster).await?;
+        let (client, aws) = (connection.client, connection.aws);
+        let observers = Observers {
+            metrics: Metrics::default(),
+            health: Health::new(Duration::from_secs(args.stall_after.max(args.interval * 3))),
+            calls: connection.calls,
+        };
         let writer = KubeWriter::new(client.clone(), WriteOptions::default());
-        let mut reconciler = Reconciler::new(
-            source,
-            writer,
-            client.clone(),
-            aws.as_ref(),
-            args.policy,
-            args.self_heal,
-        );
+        let settings = Settings {
+            policy: args.policy,
+            self_heal: args.self_heal,
+            backoff_base: Duration::from_secs(args.service_backoff),
+            ..Settings::default()
+        };
+        let mut reconciler = Reconciler::new(source, writer, client.clone(), aws.as_ref(), settings)
+            .with_observers(observers.clone());
+        let stop = reconciler.stop_token();
+        let on_signal = stop.clone();
+        tokio::spawn(async move {
+            shutdown().await;
+            tracing::info!("stop requested: finishing the step in flight");
+            on_signal.cancel();
+        });
+        if args.http_address != "off" && !args.once {
+            let listener = tokio::net::TcpListener::bind(&args.http_address).await?;
+            tracing::info!(address = %listener.local_addr()?, "serving /metrics, /healthz, /readyz");
+            tokio::spawn(serve(
+                listener,
+                observers.metrics.clone(),
+                observers.health.clone(),
+                stop.clone(),
+            ));
+        }
         let elector = args.leader_election.then(|| {
             let identity = args
                 .identity
@@ -111,74 +149,17 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitStatus, Com
                 .unwrap_or_else(|| format!("firecamp-{}", std::process::id()));
             LeaderElector::new(client.clone(), &args.lease_namespace, &identity, LEASE)
         });
-        let mut failures = 0u32;
-        loop {
-            if let Some(elector) = &elector
-                && !elector.lead().await?
-            {
-                writeln!(out, "standby: another replica holds the lease")?;
-                tokio::select! {
-                    () = tokio::time::sleep(LEASE / 3) => continue,
-                    () = shutdown() => return Ok(ExitStatus::Success),
-                }
-            }
-            let renewer = elector.clone().map(|elector| {
-                tokio::spawn(async move {
-                    loop {
-                        tokio::time::sleep(LEASE / 3).await;
-                        let _ = elector.lead().await;
-                    }
-                })
-            });
-            let ticked = reconciler.tick().await;
-            if let Some(renewer) = renewer {
-                renewer.abort();
-            }
-            let wait = match ticked {
-                Ok(tick) => {
-                    failures = 0;
-                    writeln!(out, "{}", describe(&tick))?;
-                    jittered(Duration::from_secs(args.interval))
-                }
-                Err(error) => {
-                    failures += 1;
-                    writeln!(out, "tick failed: {}", super::chain(&error))?;
-                    if args.once {
-                        return Ok(ExitStatus::Invalid);
-                    }
-                    Duration::from_secs(args.interval.max(1) << failures.min(6))
-                        .min(Duration::from_secs(600))
-                }
-            };
-            if args.once {
-                return Ok(ExitStatus::Success);
-            }
-            tokio::select! {
-                () = tokio::time::sleep(wait) => {}
-                () = shutdown() => {
-                    writeln!(out, "stopping: the tick in flight is done")?;
-                    return Ok(ExitStatus::Success);
-                }
-            }
-        }
+        let schedule = Schedule {
+            interval: Duration::from_secs(args.interval),
+            once: args.once,
+            lease: LEASE,
+        };
+        let mut say = |line: &str| {
+            let _ = writeln!(out, "{line}");
+        };
+        let ok = drive(&mut reconciler, elector.as_ref(), schedule, &mut say).await?;
+        Ok(if ok { ExitStatus::Success } else { ExitStatus::Invalid })
     })
-}
-
-fn describe(tick: &Tick) -> String {
-    match tick {
-        Tick::Unchanged => "unchanged: nothing to do".to_owned(),
-        Tick::Planned(plan) if plan.is_empty() => "in sync".to_owned(),
-        Tick::Planned(plan) => format!("planned {} step(s), not applied", plan.steps.len()),
-        Tick::Applied(_, report) => report.to_string(),
-    }
-}
-
-fn jittered(interval: Duration) -> Duration {
-    let nanos = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.subsec_nanos());
-    let tenth = interval / 10;
-    interval - tenth + tenth * 2 * (nanos % 1000) / 1000
 }
 
 async fn shutdown() {

@@ -46,6 +46,25 @@ pub enum Action {
     RestartMember,
 }
 
+impl std::fmt::Display for Action {
+    /// The action as the JSON plan names it, e.g. `restart-member`.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Create => "create",
+            Self::Update => "update",
+            Self::Replace => "replace",
+            Self::Delete => "delete",
+            Self::ExpandVolume => "expand-volume",
+            Self::AllocateIp => "allocate-ip",
+            Self::AssignIp => "assign-ip",
+            Self::MoveIp => "move-ip",
+            Self::ReleaseIp => "release-ip",
+            Self::RunJob => "run-job",
+            Self::RestartMember => "restart-member",
+        })
+    }
+}
+
 impl Action {
     /// The symbol of the action in the text plan.
     #[must_use]
@@ -201,5 +220,33 @@ impl Plan {
                 current.steps.len()
             )
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::Action;
+
+    #[test]
+    fn actions_display_as_the_json_plan_names_them() {
+        for action in [
+            Action::Create,
+            Action::Update,
+            Action::Replace,
+            Action::Delete,
+            Action::ExpandVolume,
+            Action::AllocateIp,
+            Action::AssignIp,
+            Action::MoveIp,
+            Action::ReleaseIp,
+            Action::RunJob,
+            Action::RestartMember,
+        ] {
+            assert_eq!(
+                serde_json::to_value(action).expect("json"),
+                action.to_string(),
+                "{action:?}"
+            );
+        }
     }
 }

@@ -24,10 +24,9 @@ pub struct AwsProviders {
 }
 
 impl AwsProviders {
-    /// Providers on an SDK configuration.
+    /// Providers on an SDK configuration, counting their calls into `counter`.
     #[must_use]
-    pub fn new(config: &SdkConfig, settings: &AwsSettings) -> Self {
-        let counter = CallCounter::default();
+    pub fn new(config: &SdkConfig, settings: &AwsSettings, counter: CallCounter) -> Self {
         Self {
             ec2: Ec2Provider::new(config, settings, counter.clone()),
             route53: Route53Provider::new(config, settings, counter.clone()),

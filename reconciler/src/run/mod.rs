@@ -3,11 +3,14 @@
 //! Drift (live changed outside git) is reported and corrected only with self-heal. A broken spec
 //! leaves its service untouched while the others are applied (the plan engine's rule).
 
+pub mod backoff;
+pub mod driver;
 pub mod lease;
 pub mod status;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::path::PathBuf;
+use std::time::{Duration, Instant};
 
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
@@ -15,9 +18,15 @@ use kube::api::Api;
 use firecamp_schema::validate::SourceError;
 use firecamp_schema::{Limits, validate_path};
 
+use firecamp_aws::CallCounter;
+use tokio_util::sync::CancellationToken;
+
+use self::backoff::ServiceBackoff;
 use self::status::{RunRecord, STATUS_CONFIG_MAP, Status};
-use crate::apply::{Appliers, Report, apply_plan};
-use crate::plan::{Desired, Plan, PlanError, PlanOptions, plan};
+use crate::apply::{Appliers, Outcome, Report, StepOutcome, apply_plan};
+use crate::observe::health::Health;
+use crate::observe::metrics::Metrics;
+use crate::plan::{Desired, Plan, PlanError, PlanOptions, Step, plan};
 use crate::providers::aws::AwsProviders;
 use crate::providers::kubernetes::{KubeError, KubeWriter};
 use crate::providers::{ReadError, read_live_state};
@@ -73,14 +82,75 @@ pub enum RunError {
     Status(#[from] KubeError),
 }
 
+impl RunError {
+    /// The stage that failed, as the `errors` metric labels it.
+    #[must_use]
+    pub const fn stage(&self) -> &'static str {
+        match self {
+            Self::Source(_) => "source",
+            Self::Specs(_) => "specs",
+            Self::Plan(_) => "plan",
+            Self::Read(_) => "read",
+            Self::Status(_) => "status",
+        }
+    }
+}
+
+/// How the loop behaves.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    /// What a tick does with a plan.
+    pub policy: Policy,
+    /// Correct drift too.
+    pub self_heal: bool,
+    /// How long a service whose steps failed is left alone (doubling with each failure in a row).
+    pub backoff_base: Duration,
+    /// The longest a failing service is left alone.
+    pub backoff_cap: Duration,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self {
+            policy: Policy::Apply,
+            self_heal: false,
+            backoff_base: Duration::from_secs(30),
+            backoff_cap: Duration::from_secs(600),
+        }
+    }
+}
+
+/// What the loop reports to: metrics, health, and the call counter behind the API metrics.
+#[derive(Debug, Clone)]
+pub struct Observers {
+    /// Prometheus metrics.
+    pub metrics: Metrics,
+    /// `/healthz` and `/readyz`.
+    pub health: Health,
+    /// Calls to Kubernetes and AWS.
+    pub calls: CallCounter,
+}
+
+impl Default for Observers {
+    fn default() -> Self {
+        Self {
+            metrics: Metrics::default(),
+            health: Health::new(Duration::from_secs(3600)),
+            calls: CallCounter::default(),
+        }
+    }
+}
+
 /// The loop's state between ticks.
 pub struct Reconciler<'a> {
     source: SpecSource,
     client: kube::Client,
     writer: KubeWriter,
     aws: Option<&'a AwsProviders>,
-    policy: Policy,
-    self_heal: bool,
+    settings: Settings,
+    observers: Observers,
+    stop: CancellationToken,
+    backoff: ServiceBackoff,
     /// True when the last tick planned nothing left to do.
     settled: bool,
     status: Option<Status>,
@@ -90,8 +160,8 @@ impl std::fmt::Debug for Reconciler<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Reconciler")
             .field("source", &self.source)
-            .field("policy", &self.policy)
-            .field("self_heal", &self.self_heal)
+            .field("settings", &self.settings)
+            .field("backoff", &self.backoff)
             .field("settled", &self.settled)
             .finish_non_exhaustive()
     }
@@ -105,26 +175,76 @@ impl<'a> Reconciler<'a> {
         writer: KubeWriter,
         client: kube::Client,
         aws: Option<&'a AwsProviders>,
-        policy: Policy,
-        self_heal: bool,
+        settings: Settings,
     ) -> Self {
         Self {
             source,
             client,
             writer,
             aws,
-            policy,
-            self_heal,
+            settings,
+            observers: Observers::default(),
+            stop: CancellationToken::new(),
+            backoff: ServiceBackoff::new(settings.backoff_base, settings.backoff_cap),
             settled: false,
             status: None,
         }
     }
 
-    /// One tick.
+    /// Reports to `observers` instead of private ones.
+    #[must_use]
+    pub fn with_observers(mut self, observers: Observers) -> Self {
+        self.observers = observers;
+        self
+    }
+
+    /// What the loop reports to.
+    #[must_use]
+    pub const fn observers(&self) -> &Observers {
+        &self.observers
+    }
+
+    /// Cancelling this token stops an apply after the step in flight; the tick then ends.
+    #[must_use]
+    pub fn stop_token(&self) -> CancellationToken {
+        self.stop.clone()
+    }
+
+    /// One tick, timed and reported to the observers.
     ///
     /// # Errors
     /// See [`RunError`]; the status records the error when it can be written.
     pub async fn tick(&mut self) -> Result<Tick, RunError> {
+        let started = Instant::now();
+        self.observers.health.beat();
+        let ticked = self.tick_inner().await;
+        let metrics = &self.observers.metrics;
+        metrics.calls_from(&self.observers.calls);
+        let outcome = match &ticked {
+            Ok(Tick::Unchanged) => "unchanged",
+            Ok(Tick::Planned(plan)) if plan.is_empty() => "in_sync",
+            Ok(Tick::Planned(_)) => "planned",
+            Ok(Tick::Applied(_, report)) if report.succeeded() => "applied",
+            Ok(Tick::Applied(..)) => "failed",
+            Err(error) => {
+                metrics.error(error.stage());
+                "error"
+            }
+        };
+        metrics.tick(outcome, started.elapsed().as_secs_f64());
+        match &ticked {
+            Ok(_) => self.observers.health.ready(),
+            Err(error) => self.observers.health.not_ready(&crate::cli::chain(error)),
+        }
+        tracing::info!(
+            outcome,
+            millis = u64::try_from(started.elapsed().as_millis()).unwrap_or(u64::MAX),
+            "tick"
+        );
+        ticked
+    }
+
+    async fn tick_inner(&mut self) -> Result<Tick, RunError> {
         let (dir, revision, moved) = match &mut self.source {
             SpecSource::Local(dir) => (dir.clone(), None, true),
             SpecSource::Git(git) => {
@@ -133,13 +253,19 @@ impl<'a> Reconciler<'a> {
                 (git.specs_dir(), Some(poll.revision().clone()), moved)
             }
         };
-        if !moved && self.settled && !self.self_heal {
+        if !moved && self.settled && !self.settings.self_heal {
             if let Some(status) = &mut self.status {
                 status.record(run(revision.as_ref(), "unchanged", 0, 0));
             }
             return Ok(Tick::Unchanged);
         }
+        if let Some(revision) = &revision {
+            tracing::info!(commit = %revision.commit, subject = %revision.subject, moved, "planning");
+        }
         let desired = Desired::from_validation(&validate_path(&dir, &Limits::default())?)?;
+        for name in &desired.rejected {
+            tracing::warn!(service = %name, "its spec has problems; left exactly as it is");
+        }
         let namespace = desired.cluster.spec.namespace.clone();
         let mut status = match self.status.take() {
             Some(status) => status,
@@ -148,26 +274,39 @@ impl<'a> Reconciler<'a> {
         status.last_attempted.clone_from(&revision);
         let live = read_live_state(&self.client, self.aws, &desired.cluster).await?;
         let planned = plan(&desired, &live, PlanOptions::default())?;
-        let (planned, drift) = if self.self_heal {
+        let (planned, drift) = if self.settings.self_heal {
             (planned, 0)
         } else {
             without_drift(planned)
         };
-        self.settled = planned.is_empty();
-        let tick = if self.policy == Policy::Apply && !planned.is_empty() {
+        self.backoff
+            .retain(|name| desired.services.iter().any(|s| s.name == name));
+        let waiting = self.backoff.waiting(Instant::now());
+        let planned = hold_back(planned, &waiting);
+        self.observers.metrics.planned(&planned);
+        self.settled = planned.is_empty() && self.backoff.is_empty();
+        let tick = if self.settings.policy == Policy::Apply && !planned.is_empty() {
             let appliers = Appliers {
                 cluster: &desired.cluster,
                 kubernetes: &self.writer,
                 aws: self.aws,
+                stop: &self.stop,
             };
-            let report = apply_plan(&planned, &live, appliers, &mut |_| {}).await;
+            let health = self.observers.health.clone();
+            let report = apply_plan(&planned, &live, appliers, &mut |step| {
+                health.beat();
+                log_step(step);
+            })
+            .await;
+            self.observers.metrics.applied(&report);
+            self.record_attempts(&planned, &report);
             if report.succeeded() {
                 status.last_applied.clone_from(&revision);
             }
             self.settled &= report.succeeded();
             Tick::Applied(planned, report)
         } else {
-            if planned.is_empty() {
+            if planned.is_empty() && waiting.is_empty() {
                 status.last_applied.clone_from(&revision);
             }
             Tick::Planned(planned)
@@ -178,6 +317,8 @@ impl<'a> Reconciler<'a> {
             Tick::Unchanged => unreachable!("returned above"),
         };
         status.update_services(&desired, plan_ref, report);
+        status.hold(&waiting);
+        self.observers.metrics.services(&status);
         let outcome = match report {
             Some(r) if !r.succeeded() => "failed".to_owned(),
             Some(_) => "applied".to_owned(),
@@ -194,6 +335,33 @@ impl<'a> Reconciler<'a> {
         self.writer.apply(&status.manifest(&namespace)).await?;
         self.status = Some(status);
         Ok(tick)
+    }
+
+    /// Services with a failed step back off; services whose every step was done are cleared.
+    fn record_attempts(&mut self, plan: &Plan, report: &Report) {
+        let service_of = |id: &str| {
+            plan.steps
+                .iter()
+                .find(|s| s.id == id)
+                .and_then(|s| s.service.clone())
+        };
+        let mut done: BTreeMap<String, bool> = BTreeMap::new();
+        let now = Instant::now();
+        for step in &report.steps {
+            let Some(service) = service_of(&step.id) else {
+                continue;
+            };
+            if let Outcome::Failed(reason) = &step.outcome {
+                tracing::warn!(%service, step = %step.resource, %reason, "backing off");
+                self.backoff.failed(&service, reason, now);
+            }
+            *done.entry(service).or_insert(true) &= matches!(step.outcome, Outcome::Done);
+        }
+        for (service, all_done) in done {
+            if all_done {
+                self.backoff.succeeded(&service);
+            }
+        }
     }
 
     async fn read_status(&self, namespace: &str) -> Result<Status, RunError> {
@@ -227,13 +395,39 @@ fn run(revision: Option<&Revision>, outcome: &str, steps: usize, failed: usize) 
 
 /// The plan without drift corrections (and the steps that wait for them), and how many there were.
 fn without_drift(mut plan: Plan) -> (Plan, usize) {
+    let drift = remove_with_dependents(&mut plan, |s| s.drift);
+    if drift > 0 {
+        plan.warnings.push(format!("{drift} change(s) made outside git are reported, not corrected (run with --self-heal to correct them)"));
+    }
+    (plan, drift)
+}
+
+/// The plan without the steps of services backing off (and the steps that wait for them).
+fn hold_back(mut plan: Plan, waiting: &BTreeMap<String, String>) -> Plan {
+    if waiting.is_empty() {
+        return plan;
+    }
+    remove_with_dependents(&mut plan, |s| {
+        s.service
+            .as_ref()
+            .is_some_and(|name| waiting.contains_key(name))
+    });
+    for (service, why) in waiting {
+        plan.warnings.push(format!("{service}: {why}"));
+    }
+    plan
+}
+
+/// Removes the steps `remove` picks and every step that depends on them, directly or not;
+/// returns how many `remove` picked.
+fn remove_with_dependents(plan: &mut Plan, remove: impl Fn(&Step) -> bool) -> usize {
     let mut removed: BTreeSet<String> = plan
         .steps
         .iter()
-        .filter(|s| s.drift)
+        .filter(|s| remove(s))
         .map(|s| s.id.clone())
         .collect();
-    let drift = removed.len();
+    let picked = removed.len();
     loop {
         let before = removed.len();
         for step in &plan.steps {
@@ -246,8 +440,19 @@ fn without_drift(mut plan: Plan) -> (Plan, usize) {
         }
     }
     plan.steps.retain(|s| !removed.contains(&s.id));
-    if drift > 0 {
-        plan.warnings.push(format!("{drift} change(s) made outside git are reported, not corrected (run with --self-heal to correct them)"));
+    picked
+}
+
+fn log_step(step: &StepOutcome) {
+    match &step.outcome {
+        Outcome::Done => {
+            tracing::info!(step = %step.resource, action = %step.action, millis = step.millis, "done");
+        }
+        Outcome::Failed(reason) => {
+            tracing::warn!(step = %step.resource, action = %step.action, %reason, "failed");
+        }
+        Outcome::Skipped(reason) => {
+            tracing::info!(step = %step.resource, action = %step.action, %reason, "skipped");
+        }
     }
-    (plan, drift)
 }

@@ -140,6 +140,19 @@ impl Status {
         }
     }
 
+    /// Marks the services backing off (service → why) as stalled.
+    pub fn hold(&mut self, waiting: &BTreeMap<String, String>) {
+        for (name, why) in waiting {
+            self.services.insert(
+                name.clone(),
+                ServiceStatus {
+                    state: State::Stalled,
+                    reason: why.clone(),
+                },
+            );
+        }
+    }
+
     /// The ConfigMap that holds the status.
     #[must_use]
     pub fn manifest(&self, namespace: &str) -> Value {

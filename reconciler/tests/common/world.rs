@@ -10,11 +10,12 @@ use firecamp::plan::{Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::providers::kubernetes::{KubeWriter, WriteOptions};
 use firecamp::providers::read_live_state;
-use firecamp_aws::AwsSettings;
 use firecamp_aws::testing::{Moto, TestNetwork, test_network_in};
+use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
 use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams};
+use tokio_util::sync::CancellationToken;
 
 use super::fake_cluster::FakeCluster;
 
@@ -43,7 +44,7 @@ pub async fn world() -> World {
         ec2_per_second: 1_000.0,
         ..AwsSettings::new("us-east-1")
     };
-    let aws = AwsProviders::new(&moto.sdk(), &settings);
+    let aws = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
     let network = test_network_in(
         aws.ec2.client(),
         &[
@@ -113,8 +114,13 @@ impl World {
     }
 
     pub fn writer(&self) -> KubeWriter {
+        self.writer_on(self.cluster.client.clone())
+    }
+
+    /// A writer with short waits on `client` (e.g. one that counts its calls).
+    pub fn writer_on(&self, client: kube::Client) -> KubeWriter {
         KubeWriter::new(
-            self.cluster.client.clone(),
+            client,
             WriteOptions {
                 backoff: Duration::from_millis(1),
                 poll: Duration::from_millis(10),
@@ -155,6 +161,7 @@ impl World {
             cluster: cluster(validation),
             kubernetes: &writer,
             aws: Some(&self.aws),
+            stop: &CancellationToken::new(),
         };
         apply_plan(plan, live, appliers, &mut |_| {}).await
     }

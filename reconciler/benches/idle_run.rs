@@ -1,0 +1,185 @@
+//! `firecamp run` with nothing to do, against the 1,000-service benchmark repo (5,000 members)
+//! installed on kube-fake-client's in-memory API server (stand-in controllers made the pods, then
+//! paused) and moto (the members' records), specs from a git repository by path. Two ticks are
+//! measured: the settled tick (the remote did not move and the last tick left nothing to do: one
+//! poll, no plan work) and the re-planning tick (what `--self-heal` does every time: poll,
+//! validate, render, read every managed object, ENI and record in bulk, plan). The process's
+//! resident memory (which includes the in-memory API server holding the objects and pods; moto
+//! is another process) and CPU time per tick are printed.
+
+#[path = "../tests/common/mod.rs"]
+mod common;
+mod support;
+
+use std::path::Path;
+use std::time::Duration;
+
+use criterion::{Criterion, criterion_group, criterion_main};
+use firecamp::run::{Policy, Reconciler, Settings, SpecSource, Tick};
+use firecamp::source::{GitAuth, GitSource};
+
+use common::git;
+use common::world::{World, world};
+
+/// `VmRSS` and `VmHWM` of this process, in MiB.
+fn memory() -> (u64, u64) {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
+/// User + system CPU time of this process.
+fn cpu() -> Duration {
+    let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
+    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
+    let fields: Vec<u64> = stat
+        .rsplit_once(')')
+        .map(|(_, rest)| {
+            rest.split_whitespace()
+                .filter_map(|f| f.parse().ok())
+                .collect()
+        })
+        .unwrap_or_default();
+    let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+    Duration::from_millis(ticks * 10)
+}
+
+fn reconciler<'a>(
+    world: &'a World,
+    bare: &Path,
+    cache: &Path,
+    settings: Settings,
+) -> Reconciler<'a> {
+    let source = GitSource::new(
+        bare.to_str().expect("utf-8"),
+        "main",
+        Path::new("specs"),
+        cache,
+        GitAuth::None,
+    );
+    let client = world.cluster.client.clone();
+    Reconciler::new(
+        SpecSource::Git(source),
+        world.writer(),
+        client,
+        Some(&world.aws),
+        settings,
+    )
+}
+
+fn bench(c: &mut Criterion) {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let dir = tempfile::tempdir().expect("temp dir");
+    let (start_rss, _) = memory();
+    let world = runtime.block_on(world());
+    let (bare, work) = (dir.path().join("specs.git"), dir.path().join("work"));
+    std::fs::create_dir_all(&bare).expect("bare");
+    support::write_specs(&work.join("specs"), 500);
+    let cluster_file = work.join("specs/cluster.yaml");
+    let mut cluster_yaml = std::fs::read_to_string(&cluster_file).expect("cluster.yaml");
+    cluster_yaml = cluster_yaml.replace("vpc-0a1b2c3d", &world.network.vpc_id);
+    for (i, (subnet, _)) in world.network.subnets.iter().enumerate() {
+        cluster_yaml = cluster_yaml.replace(&format!("subnet-{i}a1b2c3d"), subnet);
+    }
+    std::fs::write(&cluster_file, cluster_yaml).expect("cluster.yaml");
+    git(&bare, &["init", "--bare", "--quiet"]);
+    git(&work, &["init", "--quiet"]);
+    git(&work, &["add", "."]);
+    git(&work, &["commit", "--quiet", "-m", "1,000 services"]);
+    git(
+        &work,
+        &["push", "--quiet", bare.to_str().expect("utf-8"), "main"],
+    );
+    let cache = dir.path().join("checkout");
+
+    // Install: apply until a plan is empty (the stand-in controllers place the pods meanwhile).
+    let apply = Settings {
+        self_heal: true,
+        ..Settings::default()
+    };
+    let mut installer = reconciler(&world, &bare, &cache, apply);
+    for round in 1..=6 {
+        let tick = runtime.block_on(installer.tick()).expect("install tick");
+        match tick {
+            Tick::Applied(plan, report) => {
+                eprintln!(
+                    "install round {round}: {} steps; {report}",
+                    plan.steps.len()
+                );
+            }
+            Tick::Planned(plan) if plan.is_empty() => break,
+            other => panic!("unexpected {other:?}"),
+        }
+        runtime.block_on(tokio::time::sleep(Duration::from_secs(2)));
+    }
+    drop(installer);
+    runtime.block_on(world.cluster.pause_controllers(true));
+    let (installed_rss, _) = memory();
+
+    let mut group = c.benchmark_group("idle run, 1,000 services / 5,000 members");
+    group.sample_size(10);
+    let plan_only = Settings {
+        policy: Policy::PlanOnly,
+        self_heal: true,
+        ..Settings::default()
+    };
+    let mut replanning = reconciler(&world, &bare, &cache, plan_only);
+    let cpu_before = cpu();
+    let mut ticks = 0u32;
+    group.bench_function(
+        "re-planning tick (self-heal): poll, validate, render, read, plan",
+        |b| {
+            b.iter(|| {
+                ticks += 1;
+                runtime.block_on(replanning.tick()).expect("tick")
+            });
+        },
+    );
+    let cpu_per_replan = (cpu() - cpu_before) / ticks.max(1);
+    drop(replanning);
+
+    let mut settled = reconciler(
+        &world,
+        &bare,
+        &cache,
+        Settings {
+            self_heal: false,
+            ..plan_only
+        },
+    );
+    let first = runtime.block_on(settled.tick()).expect("tick");
+    assert!(
+        matches!(&first, Tick::Planned(plan) if plan.is_empty()),
+        "the cluster is in sync: {first:?}"
+    );
+    let cpu_before = cpu();
+    let mut ticks = 0u32;
+    group.bench_function("settled tick: the remote did not move", |b| {
+        b.iter(|| {
+            ticks += 1;
+            let tick = runtime.block_on(settled.tick()).expect("tick");
+            assert!(matches!(tick, Tick::Unchanged));
+        });
+    });
+    let cpu_per_settled = (cpu() - cpu_before) / ticks.max(1);
+    group.finish();
+    let (rss, peak) = memory();
+    eprintln!(
+        "memory (MiB): at start {start_rss}; after the install (firecamp + in-memory API server) {installed_rss}; \
+         after the ticks {rss}; peak {peak}"
+    );
+    eprintln!("CPU per tick: re-planning {cpu_per_replan:?}; settled {cpu_per_settled:?}");
+}
+
+criterion_group!(benches, bench);
+criterion_main!(benches);
