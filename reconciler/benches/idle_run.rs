@@ -18,7 +18,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use firecamp::run::{Policy, Reconciler, Settings, SpecSource, Tick};
 use firecamp::source::{GitAuth, GitSource};
 
-use common::git;
+use common::publish;
 use common::world::{World, world};
 
 /// `VmRSS` and `VmHWM` of this process, in MiB.
@@ -37,16 +37,19 @@ fn memory() -> (u64, u64) {
 /// User + system CPU time of this process.
 fn cpu() -> Duration {
     let stat = std::fs::read_to_string("/proc/self/stat").unwrap_or_default();
-    // Fields after the command name (which ends with ')'): utime is the 12th, stime the 13th.
-    let fields: Vec<u64> = stat
+    // Fields after the command name (which ends with ')'), from the state: utime is the 12th,
+    // stime the 13th (in clock ticks of 10 ms).
+    let fields: Vec<&str> = stat
         .rsplit_once(')')
-        .map(|(_, rest)| {
-            rest.split_whitespace()
-                .filter_map(|f| f.parse().ok())
-                .collect()
-        })
+        .map(|(_, rest)| rest.split_whitespace().collect())
         .unwrap_or_default();
-    let ticks = fields.get(10).copied().unwrap_or(0) + fields.get(11).copied().unwrap_or(0);
+    let field = |i: usize| {
+        fields
+            .get(i)
+            .and_then(|f| f.parse::<u64>().ok())
+            .unwrap_or(0)
+    };
+    let ticks = field(11) + field(12);
     Duration::from_millis(ticks * 10)
 }
 
@@ -83,23 +86,13 @@ fn bench(c: &mut Criterion) {
     let (start_rss, _) = memory();
     let world = runtime.block_on(world());
     let (bare, work) = (dir.path().join("specs.git"), dir.path().join("work"));
-    std::fs::create_dir_all(&bare).expect("bare");
     support::write_specs(&work.join("specs"), 500);
-    let cluster_file = work.join("specs/cluster.yaml");
-    let mut cluster_yaml = std::fs::read_to_string(&cluster_file).expect("cluster.yaml");
-    cluster_yaml = cluster_yaml.replace("vpc-0a1b2c3d", &world.network.vpc_id);
-    for (i, (subnet, _)) in world.network.subnets.iter().enumerate() {
-        cluster_yaml = cluster_yaml.replace(&format!("subnet-{i}a1b2c3d"), subnet);
-    }
-    std::fs::write(&cluster_file, cluster_yaml).expect("cluster.yaml");
-    git(&bare, &["init", "--bare", "--quiet"]);
-    git(&work, &["init", "--quiet"]);
-    git(&work, &["add", "."]);
-    git(&work, &["commit", "--quiet", "-m", "1,000 services"]);
-    git(
-        &work,
-        &["push", "--quiet", bare.to_str().expect("utf-8"), "main"],
+    support::point_at(
+        &work.join("specs"),
+        &world.network.vpc_id,
+        &world.network.subnets,
     );
+    publish(&work, &bare, "1,000 services");
     let cache = dir.path().join("checkout");
 
     // Install: apply until a plan is empty (the stand-in controllers place the pods meanwhile).
@@ -120,7 +113,7 @@ fn bench(c: &mut Criterion) {
             Tick::Planned(plan) if plan.is_empty() => break,
             other => panic!("unexpected {other:?}"),
         }
-        runtime.block_on(tokio::time::sleep(Duration::from_secs(2)));
+        runtime.block_on(async { tokio::time::sleep(Duration::from_secs(2)).await });
     }
     drop(installer);
     runtime.block_on(world.cluster.pause_controllers(true));

@@ -7,7 +7,7 @@ mod support;
 use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use firecamp::live::{LiveState, simulate_apply};
+use firecamp::live::{LiveState, simulate_apply, write_snapshot};
 use firecamp::plan::{Desired, PlanOptions, plan};
 use firecamp_schema::validate::read_specs;
 use firecamp_schema::yaml::load_documents;
@@ -46,6 +46,14 @@ fn bench(c: &mut Criterion) {
             .is_empty(),
         "the live state is in sync"
     );
+
+    // With FIRECAMP_BENCH_OUT=<dir>, the specs and the in-sync live snapshot are also written
+    // there, to measure `firecamp plan <dir>/specs --live-snapshot <dir>/live.json` as a process.
+    if let Some(out) = std::env::var_os("FIRECAMP_BENCH_OUT") {
+        let out = std::path::Path::new(&out);
+        support::write_specs(&out.join("specs"), 500);
+        std::fs::write(out.join("live.json"), write_snapshot(&live)).expect("snapshot");
+    }
 
     let mut group = c.benchmark_group("1,000 services / 5,000 members in sync");
     group.sample_size(10);

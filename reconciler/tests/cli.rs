@@ -191,3 +191,118 @@ fn plan_watch_plans_again_after_a_save() {
     let _ = child.wait();
     assert!(second.contains("Service zk2"), "{second}");
 }
+
+/// A kubeconfig in `dir` for a server nobody listens on (every request is refused), with `user`.
+fn refused_kubeconfig(dir: &std::path::Path, user: &str) -> std::path::PathBuf {
+    let kubeconfig = dir.join("kubeconfig");
+    std::fs::write(
+        &kubeconfig,
+        format!(
+            "apiVersion: v1\nkind: Config\nclusters: [{{name: c, cluster: {{server: \"http://127.0.0.1:1\"}}}}]\n\
+             users: [{{name: u, user: {user}}}]\n\
+             contexts: [{{name: x, context: {{cluster: c, user: u}}}}]\ncurrent-context: x\n"
+        ),
+    )
+    .expect("kubeconfig");
+    kubeconfig
+}
+
+#[test]
+fn run_logs_json_lines_that_name_the_failure_and_never_the_token() {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = refused_kubeconfig(dir.path(), "{token: secret-token-4711}");
+    for format in ["json", "human"] {
+        let output = Command::new(env!("CARGO_BIN_EXE_firecamp"))
+            .current_dir(repo())
+            .env("KUBECONFIG", &kubeconfig)
+            .env_remove("KUBERNETES_SERVICE_HOST")
+            .env_remove("RUST_LOG")
+            .args([
+                "--log-format",
+                format,
+                "run",
+                "examples",
+                "--once",
+                "--no-aws",
+            ])
+            .output()
+            .expect("firecamp runs");
+        assert_eq!(output.status.code(), Some(1), "a failed tick exits 1");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert!(
+            !stderr.contains("secret-token-4711") && !stdout(&output).contains("secret-token-4711"),
+            "the token leaked: {stderr}"
+        );
+        let lines: Vec<&str> = stderr.lines().collect();
+        let failure = lines
+            .iter()
+            .find(|l| l.contains("tick failed"))
+            .unwrap_or_else(|| panic!("no failure logged: {stderr}"));
+        if format == "json" {
+            for line in &lines {
+                serde_json::from_str::<serde_json::Value>(line)
+                    .unwrap_or_else(|e| panic!("not a JSON line ({e}): {line}"));
+            }
+            let event: serde_json::Value = serde_json::from_str(failure).expect("json");
+            assert_eq!(event["level"], "ERROR", "{event}");
+            assert!(
+                event["error"]
+                    .as_str()
+                    .is_some_and(|e| e.contains("127.0.0.1")
+                        || e.contains("refused")
+                        || e.contains("connect")),
+                "{event}"
+            );
+        } else {
+            assert!(serde_json::from_str::<serde_json::Value>(failure).is_err());
+            assert!(failure.contains("ERROR"), "{failure}");
+        }
+    }
+}
+
+#[test]
+fn run_stops_on_sigterm() {
+    use std::time::{Duration, Instant};
+
+    let dir = tempfile::tempdir().expect("temp dir");
+    let kubeconfig = refused_kubeconfig(dir.path(), "{}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_firecamp"))
+        .current_dir(repo())
+        .env("KUBECONFIG", &kubeconfig)
+        .env_remove("KUBERNETES_SERVICE_HOST")
+        .args([
+            "run",
+            "examples",
+            "--no-aws",
+            "--interval",
+            "1",
+            "--http-address",
+            "127.0.0.1:0",
+        ])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("firecamp runs");
+    // Let it tick (and fail: nothing listens) and wait for the next tick.
+    std::thread::sleep(Duration::from_millis(1_500));
+    let sent = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .expect("kill");
+    assert!(sent.success());
+    let started = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("wait") {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(20) {
+            let _ = child.kill();
+            panic!("firecamp run did not stop within 20 s of SIGTERM");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    let output = child.wait_with_output().expect("output");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(status.success(), "{status}: {stderr}");
+    assert!(stderr.contains("stop requested"), "{stderr}");
+}

@@ -49,6 +49,7 @@ async fn a_service_is_applied_becomes_ready_and_then_plans_nothing() {
         kubernetes: &writer,
         aws: None,
         stop: &stop,
+        halt_service_on_failure: false,
     };
     for round in 1..=3 {
         let live = read_live_state(&client, None, &desired.cluster)

@@ -60,6 +60,7 @@ async fn apply_and_crash(world: &World, validation: &Validation, steps: usize) -
         kubernetes: &writer,
         aws: Some(&world.aws),
         stop: &stop,
+        halt_service_on_failure: false,
     };
     let ended = Arc::new(AtomicUsize::new(0));
     let crash = tokio::sync::Notify::new();
@@ -138,6 +139,7 @@ async fn a_stop_request_lets_the_step_in_flight_finish_and_skips_the_rest() {
         kubernetes: &writer,
         aws: Some(&world.aws),
         stop: &stop,
+        halt_service_on_failure: false,
     };
     let on_step = stop.clone();
     let report = apply_plan(&planned, &live, appliers, &mut |_| on_step.cancel()).await;

@@ -28,6 +28,11 @@ async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_not
     let validation = world.examples(&[], &unchanged);
     let rounds = world.converge(&validation).await;
     assert!(rounds <= 3, "converged in {rounds} rounds");
+    let batches = world.aws.counter.get("route53", "ChangeResourceRecordSets");
+    assert!(
+        batches <= rounds as u64,
+        "record changes go in one batch per round (records waiting on records join it): {batches}"
+    );
 
     let desired = Desired::from_validation(&validation).expect("desired");
     let live = world.read(&validation).await;

@@ -1,6 +1,11 @@
 //! The benchmark spec repo: 1,000 services with 5,000 members (500 ZooKeeper ensembles of 5 and
 //! 500 Kafka clusters of 5 brokers, one file per pair) in a 3-zone cluster.
 
+#![allow(
+    dead_code,
+    reason = "each benchmark and example uses a different part of this module"
+)]
+
 use std::path::Path;
 
 const CLUSTER: &str = "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {name: bench}\n\
@@ -18,4 +23,16 @@ pub fn write_specs(dir: &Path, pairs: usize) {
         );
         std::fs::write(dir.join(format!("pair-{i}.yaml")), text).expect("write");
     }
+}
+
+/// Points the Cluster written by [`write_specs`] into `dir` at a real VPC and its subnets (zone
+/// order a, b, c).
+pub fn point_at(dir: &Path, vpc_id: &str, subnets: &[(String, String)]) {
+    let file = dir.join("cluster.yaml");
+    let mut text = std::fs::read_to_string(&file).expect("cluster.yaml");
+    text = text.replace("vpc-0a1b2c3d", vpc_id);
+    for (i, (subnet, _)) in subnets.iter().enumerate() {
+        text = text.replace(&format!("subnet-{i}a1b2c3d"), subnet);
+    }
+    std::fs::write(&file, text).expect("cluster.yaml");
 }

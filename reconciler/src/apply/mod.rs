@@ -1,7 +1,8 @@
 //! Carrying out a plan: its steps in plan order, each by its provider. A failed step skips every
 //! step that depends on it, directly or not, and nothing else. Route53 steps are held back and
 //! sent together (as few change batches as AWS allows) when a later step needs them, or at the end.
-//! A stop request lets the step in flight finish and skips the rest.
+//! A stop request lets the step in flight finish and skips the rest. In `run`, a failed step also
+//! halts the rest of its service.
 
 mod report;
 
@@ -30,6 +31,9 @@ pub struct Appliers<'a> {
     pub aws: Option<&'a AwsProviders>,
     /// Once cancelled, the steps not yet started are skipped (the step in flight finishes).
     pub stop: &'a CancellationToken,
+    /// Skip every later step of a service once one of its steps failed (`run`), not only the
+    /// steps that depend on it (`apply`).
+    pub halt_service_on_failure: bool,
 }
 
 /// Carries out `plan`, made from `live`, calling `progress` as each step ends.
@@ -45,13 +49,18 @@ pub async fn apply_plan(
         progress,
         report: Report::default(),
         failed_roots: BTreeMap::new(),
+        failed_services: BTreeMap::new(),
         held_records: Vec::new(),
     };
     for step in &plan.steps {
-        if step
-            .depends_on
-            .iter()
-            .any(|d| run.held_records.iter().any(|(held, _)| held.id == *d))
+        // A record change waiting on held record changes goes in the same batch (applied in
+        // order); anything else waiting on them needs them sent first.
+        let joins_the_batch = step.provider == Provider::Route53 && appliers.aws.is_some();
+        if !joins_the_batch
+            && step
+                .depends_on
+                .iter()
+                .any(|d| run.held_records.iter().any(|(held, _)| held.id == *d))
         {
             run.send_records().await;
         }
@@ -63,6 +72,17 @@ pub async fn apply_plan(
         {
             run.record(step, Outcome::Skipped(format!("{root} did not succeed")), 0);
             run.failed_roots.insert(step.id.clone(), root);
+            continue;
+        }
+        if let Some(failed) = step
+            .service
+            .as_ref()
+            .filter(|_| appliers.halt_service_on_failure)
+            .and_then(|service| run.failed_services.get(service))
+            .cloned()
+        {
+            let why = format!("an earlier step of its service failed ({failed})");
+            run.record(step, Outcome::Skipped(why), 0);
             continue;
         }
         if appliers.stop.is_cancelled() {
@@ -105,6 +125,8 @@ struct Run<'a, 'p> {
     report: Report,
     /// Steps that did not succeed → the failed step behind them.
     failed_roots: BTreeMap<String, String>,
+    /// Services with a failed step → that step.
+    failed_services: BTreeMap<String, String>,
     /// Route53 steps waiting to be sent, with when they were reached.
     held_records: Vec<(&'a Step, Instant)>,
 }
@@ -113,6 +135,11 @@ impl Run<'_, '_> {
     fn record(&mut self, step: &Step, outcome: Outcome, millis: u64) {
         if !matches!(outcome, Outcome::Done) && !self.failed_roots.contains_key(&step.id) {
             self.failed_roots.insert(step.id.clone(), step.id.clone());
+        }
+        if let (Outcome::Failed(_), Some(service)) = (&outcome, &step.service) {
+            self.failed_services
+                .entry(service.clone())
+                .or_insert_with(|| step.id.clone());
         }
         let entry = StepOutcome {
             id: step.id.clone(),

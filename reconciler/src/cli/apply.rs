@@ -102,6 +102,7 @@ pub(super) fn run(
             kubernetes: &writer,
             aws: aws.as_ref(),
             stop: &stop,
+            halt_service_on_failure: false,
         };
         let bar = progress_bar(plan.steps.len());
         let mut progress = |step: &crate::apply::StepOutcome| {

@@ -129,9 +129,8 @@ pub enum PlanFormat {
 pub fn main() -> ExitCode {
     let cli = Cli::parse();
     crate::observe::logging::init(cli.log_format);
-    let stdout = std::io::stdout();
-    let stderr = std::io::stderr();
-    run(cli, &mut stdout.lock(), &mut stderr.lock()).into()
+    // Not locked for the whole command: log events from other threads write to stderr too.
+    run(cli, &mut std::io::stdout(), &mut std::io::stderr()).into()
 }
 
 /// Runs one command, writing results to `out` and failures to `err`.

@@ -1,6 +1,8 @@
-//! Logs: human-readable lines on stderr by default, one JSON object per line with
-//! `--log-format json`. The level comes from `RUST_LOG` (default: firecamp at info, everything
-//! else at warn).
+//! Logs: human-readable lines on stderr by default (coloured only on a terminal), one JSON
+//! object per line with `--log-format json`. The level comes from `RUST_LOG` (default: firecamp
+//! at info, everything else at warn).
+
+use std::io::IsTerminal;
 
 use tracing_subscriber::EnvFilter;
 
@@ -20,6 +22,7 @@ pub fn init(format: LogFormat) {
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn,firecamp=info"));
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
+        .with_ansi(std::io::stderr().is_terminal())
         .with_writer(std::io::stderr);
     let _ = match format {
         LogFormat::Human => builder.with_target(false).try_init(),

@@ -291,6 +291,7 @@ impl<'a> Reconciler<'a> {
                 kubernetes: &self.writer,
                 aws: self.aws,
                 stop: &self.stop,
+                halt_service_on_failure: true,
             };
             let health = self.observers.health.clone();
             let report = apply_plan(&planned, &live, appliers, &mut |step| {

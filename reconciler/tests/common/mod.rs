@@ -8,6 +8,7 @@
 
 pub mod fake_cluster;
 pub mod namespaces;
+pub mod pagination;
 pub mod world;
 
 use std::net::Ipv4Addr;
@@ -193,4 +194,23 @@ pub fn git(dir: &Path, args: &[&str]) -> String {
         String::from_utf8_lossy(&output.stderr)
     );
     String::from_utf8_lossy(&output.stdout).trim().to_owned()
+}
+
+/// Commits everything in the folder `work` (made a repository) and pushes it to a new bare
+/// repository `bare`, branch `main`.
+pub fn publish(work: &Path, bare: &Path, subject: &str) {
+    std::fs::create_dir_all(bare).expect("bare");
+    git(bare, &["init", "--bare", "--quiet"]);
+    git(work, &["init", "--quiet"]);
+    git(work, &["add", "."]);
+    git(work, &["commit", "--quiet", "-m", subject]);
+    git(
+        work,
+        &[
+            "push",
+            "--quiet",
+            bare.to_str().expect("utf-8"),
+            "HEAD:main",
+        ],
+    );
 }

@@ -2,7 +2,8 @@
 //! firecamp's ClusterRole must grant), and the Namespace API, which the fake cannot route (it
 //! reads `/api/v1/namespaces[/NAME]` as the start of a namespaced path and answers "Invalid
 //! path"), is served here: server-side apply, get, list by label, delete, counted like the rest,
-//! with queued failures. Every other request goes to the fake unchanged.
+//! with queued failures. Lists with a `limit` are paged here (see `pagination`); every other
+//! request goes to the fake unchanged.
 
 use std::collections::BTreeMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -46,6 +47,9 @@ pub fn with_namespaces(fake: kube::Client, requests: Arc<Requests>) -> kube::Cli
                 && path[1] == "v1"
                 && path[2] == "namespaces";
             if !is_namespaces {
+                if request.method() == Method::GET && query.contains_key("limit") {
+                    return super::pagination::paged_list(&fake, request, &query).await;
+                }
                 return fake.send(request).await;
             }
             let method = request.method().clone();

@@ -65,6 +65,11 @@ pub async fn world() -> World {
 }
 
 impl World {
+    /// The endpoint of the world's moto.
+    pub fn moto_url(&self) -> &str {
+        &self.moto.url
+    }
+
     /// An SDK configuration on the world's moto.
     pub fn moto_sdk(&self) -> aws_config::SdkConfig {
         self.moto.sdk()
@@ -162,6 +167,7 @@ impl World {
             kubernetes: &writer,
             aws: Some(&self.aws),
             stop: &CancellationToken::new(),
+            halt_service_on_failure: false,
         };
         apply_plan(plan, live, appliers, &mut |_| {}).await
     }

@@ -1,0 +1,57 @@
+//! The bulk read pages: a kind with more objects than one page holds (500) is read in full, in
+//! one list request per page, and only the objects of this cluster are taken.
+
+mod common;
+
+use std::sync::atomic::Ordering;
+
+use common::fake_cluster::FakeCluster;
+use firecamp::providers::kubernetes::{PAGE_SIZE, read_live};
+use firecamp_aws::testing::TestNetwork;
+use firecamp_catalog::labels;
+use k8s_openapi::api::core::v1::ConfigMap;
+use kube::api::{Api, PostParams};
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_kind_with_more_objects_than_a_page_is_read_in_full_page_by_page() {
+    let cluster = FakeCluster::start(&TestNetwork {
+        vpc_id: String::new(),
+        subnets: Vec::new(),
+        nodes: Vec::new(),
+    })
+    .await;
+    let api = Api::<ConfigMap>::namespaced(cluster.client.clone(), "firecamp");
+    let count = 2 * PAGE_SIZE as usize + 1;
+    for i in 0..count + 10 {
+        // Ten belong to another cluster.
+        let owner = if i < count { "prod" } else { "staging" };
+        let map: ConfigMap = serde_json::from_value(serde_json::json!({
+            "metadata": {"name": format!("config-{i}"), "namespace": "firecamp",
+                         "labels": {labels::MANAGED_BY: labels::FIRECAMP, labels::CLUSTER: owner}},
+            "data": {"n": i.to_string()}
+        }))
+        .expect("config map");
+        api.create(&PostParams::default(), &map)
+            .await
+            .expect("create");
+    }
+    cluster.pause_controllers(true).await;
+    cluster.reset_counts();
+    let live = read_live(&cluster.client, "prod").await.expect("read");
+    let maps = live
+        .objects
+        .iter()
+        .filter(|o| o["kind"] == "ConfigMap")
+        .count();
+    assert_eq!(
+        maps, count,
+        "every ConfigMap of the cluster, none of another"
+    );
+    let lists = cluster.requests.lists.load(Ordering::SeqCst);
+    let kinds = firecamp::providers::kubernetes::managed_kinds().len() + 2;
+    assert_eq!(
+        lists,
+        kinds + 2,
+        "one list per kind and page: ConfigMaps take 3 pages"
+    );
+}
