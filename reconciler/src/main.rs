@@ -2,6 +2,11 @@
 
 use std::process::ExitCode;
 
+/// mimalloc gives freed pages back to the system after a tick: idling after a full tick of 1,000
+/// services, `run` kept about 500 MiB resident with the system allocator, about 260 MiB with it.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 fn main() -> ExitCode {
     firecamp::cli::main()
 }

@@ -5,10 +5,11 @@
 
 pub mod backoff;
 pub mod driver;
+mod held;
 pub mod lease;
 pub mod status;
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::time::{Duration, Instant};
 
@@ -22,11 +23,12 @@ use firecamp_aws::CallCounter;
 use tokio_util::sync::CancellationToken;
 
 use self::backoff::ServiceBackoff;
+use self::held::{hold_back, without_drift};
 use self::status::{RunRecord, STATUS_CONFIG_MAP, Status};
 use crate::apply::{Appliers, Outcome, Report, StepOutcome, apply_plan};
 use crate::observe::health::Health;
 use crate::observe::metrics::Metrics;
-use crate::plan::{Desired, Plan, PlanError, PlanOptions, Step, plan};
+use crate::plan::{Desired, Plan, PlanError, PlanOptions, plan};
 use crate::providers::aws::AwsProviders;
 use crate::providers::kubernetes::{KubeError, KubeWriter};
 use crate::providers::{ReadError, read_live_state};
@@ -392,56 +394,6 @@ fn run(revision: Option<&Revision>, outcome: &str, steps: usize, failed: usize) 
         steps,
         failed,
     }
-}
-
-/// The plan without drift corrections (and the steps that wait for them), and how many there were.
-fn without_drift(mut plan: Plan) -> (Plan, usize) {
-    let drift = remove_with_dependents(&mut plan, |s| s.drift);
-    if drift > 0 {
-        plan.warnings.push(format!("{drift} change(s) made outside git are reported, not corrected (run with --self-heal to correct them)"));
-    }
-    (plan, drift)
-}
-
-/// The plan without the steps of services backing off (and the steps that wait for them).
-fn hold_back(mut plan: Plan, waiting: &BTreeMap<String, String>) -> Plan {
-    if waiting.is_empty() {
-        return plan;
-    }
-    remove_with_dependents(&mut plan, |s| {
-        s.service
-            .as_ref()
-            .is_some_and(|name| waiting.contains_key(name))
-    });
-    for (service, why) in waiting {
-        plan.warnings.push(format!("{service}: {why}"));
-    }
-    plan
-}
-
-/// Removes the steps `remove` picks and every step that depends on them, directly or not;
-/// returns how many `remove` picked.
-fn remove_with_dependents(plan: &mut Plan, remove: impl Fn(&Step) -> bool) -> usize {
-    let mut removed: BTreeSet<String> = plan
-        .steps
-        .iter()
-        .filter(|s| remove(s))
-        .map(|s| s.id.clone())
-        .collect();
-    let picked = removed.len();
-    loop {
-        let before = removed.len();
-        for step in &plan.steps {
-            if step.depends_on.iter().any(|d| removed.contains(d)) {
-                removed.insert(step.id.clone());
-            }
-        }
-        if removed.len() == before {
-            break;
-        }
-    }
-    plan.steps.retain(|s| !removed.contains(&s.id));
-    picked
 }
 
 fn log_step(step: &StepOutcome) {
