@@ -65,14 +65,6 @@ fn sample(page: &str, name: &str) -> Option<f64> {
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
-async fn status(world: &World) -> Status {
-    let map = Api::<ConfigMap>::namespaced(world.cluster.client.clone(), "firecamp")
-        .get(STATUS_CONFIG_MAP)
-        .await
-        .expect("status ConfigMap");
-    Status::from_config_map(&map.data.unwrap_or_default()).expect("status")
-}
-
 /// Ticks until a plan is empty.
 async fn settle(reconciler: &mut Reconciler<'_>) {
     for _ in 0..4 {
@@ -236,7 +228,7 @@ async fn a_failing_service_backs_off_on_its_own_while_the_others_go_on() {
             .all(|s| s.outcome == firecamp::apply::Outcome::Done),
         "Redis goes on: {report}"
     );
-    assert_eq!(status(&world).await.services["zk"].state, State::Stalled);
+    assert_eq!(world.status().await.services["zk"].state, State::Stalled);
 
     // At once again: ZooKeeper is left alone, and said to be backing off (whatever is left of
     // Redis's changes may go on).
@@ -261,7 +253,7 @@ async fn a_failing_service_backs_off_on_its_own_while_the_others_go_on() {
         zk_pods,
         "no ZooKeeper pod deleted while backing off"
     );
-    let recorded = status(&world).await;
+    let recorded = world.status().await;
     assert_eq!(recorded.services["zk"].state, State::Stalled);
     assert!(
         recorded.services["zk"].reason.contains("backing off"),
@@ -276,7 +268,7 @@ async fn a_failing_service_backs_off_on_its_own_while_the_others_go_on() {
         panic!("ZooKeeper is tried again after the wait");
     };
     assert!(!report.succeeded());
-    let reason = status(&world).await.services["zk"].reason.clone();
+    let reason = world.status().await.services["zk"].reason.clone();
     let plan = plan_of(reconciler.tick().await.expect("tick"));
     assert!(
         plan.warnings.iter().any(|w| w

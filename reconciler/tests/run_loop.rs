@@ -10,11 +10,9 @@ use std::sync::atomic::Ordering;
 use common::git;
 use common::world::{World, world};
 use firecamp::plan::Action;
-use firecamp::run::status::{STATUS_CONFIG_MAP, State, Status};
+use firecamp::run::status::State;
 use firecamp::run::{Reconciler, Settings, SpecSource, Tick};
 use firecamp::source::{GitAuth, GitSource};
-use k8s_openapi::api::core::v1::ConfigMap;
-use kube::api::Api;
 
 const ZK_AND_REDIS: [&str; 2] = ["coordination/zookeeper.yaml", "data/redis.yaml"];
 
@@ -28,14 +26,6 @@ fn push(world: &World, work: &Path, subject: &str, edit: &dyn Fn(&str, String) -
     git(work, &["add", "."]);
     git(work, &["commit", "--quiet", "-m", subject]);
     git(work, &["push", "--quiet", "origin", "main"]);
-}
-
-async fn status(world: &World) -> Status {
-    let map = Api::<ConfigMap>::namespaced(world.cluster.client.clone(), "firecamp")
-        .get(STATUS_CONFIG_MAP)
-        .await
-        .expect("status ConfigMap");
-    Status::from_config_map(&map.data.unwrap_or_default()).expect("status")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -79,7 +69,7 @@ async fn pushes_are_applied_unchanged_remotes_cost_nothing_and_a_broken_spec_sta
         }
     }
     let head = git(&work, &["rev-parse", "HEAD"]);
-    let recorded = status(&world).await;
+    let recorded = world.status().await;
     assert_eq!(
         recorded.last_applied.as_ref().map(|r| r.commit.as_str()),
         Some(head.as_str())
@@ -124,7 +114,7 @@ async fn pushes_are_applied_unchanged_remotes_cost_nothing_and_a_broken_spec_sta
             .all(|s| s.service.as_deref() != Some("sessions-redis")),
         "the broken service is left exactly as it is"
     );
-    let recorded = status(&world).await;
+    let recorded = world.status().await;
     assert_eq!(recorded.services["sessions-redis"].state, State::Stalled);
     assert!(
         recorded.services["sessions-redis"]

@@ -131,7 +131,14 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitStatus, Com
             on_signal.cancel();
         });
         if args.http_address != "off" && !args.once {
-            let listener = tokio::net::TcpListener::bind(&args.http_address).await?;
+            let listener = tokio::net::TcpListener::bind(&args.http_address)
+                .await
+                .map_err(|e| {
+                    format!(
+                        "cannot serve on --http-address {}: {e} (pick another address, or `off`)",
+                        args.http_address
+                    )
+                })?;
             tracing::info!(address = %listener.local_addr()?, "serving /metrics, /healthz, /readyz");
             tokio::spawn(serve(
                 listener,

@@ -65,6 +65,19 @@ pub async fn world() -> World {
 }
 
 impl World {
+    /// What `firecamp run` last recorded in the status ConfigMap.
+    pub async fn status(&self) -> firecamp::run::status::Status {
+        let map = kube::api::Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(
+            self.cluster.client.clone(),
+            "firecamp",
+        )
+        .get(firecamp::run::status::STATUS_CONFIG_MAP)
+        .await
+        .expect("status ConfigMap");
+        firecamp::run::status::Status::from_config_map(&map.data.unwrap_or_default())
+            .expect("status")
+    }
+
     /// The endpoint of the world's moto.
     pub fn moto_url(&self) -> &str {
         &self.moto.url
