@@ -8,7 +8,7 @@ use std::hint::black_box;
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use firecamp::live::{LiveState, simulate_apply, write_snapshot};
-use firecamp::plan::{Desired, PlanOptions, plan};
+use firecamp::plan::{Desired, PlanOptions, Planner, plan};
 use firecamp_schema::validate::read_specs;
 use firecamp_schema::yaml::load_documents;
 use firecamp_schema::{Limits, validate_path};
@@ -79,6 +79,33 @@ fn bench(c: &mut Criterion) {
     });
     group.bench_function("plan() alone (desired and live given)", |b| {
         b.iter(|| plan(black_box(&desired), &live, PlanOptions::default()).expect("plan"));
+    });
+    // What `run` does every tick: read the files, then plan with what the last plan learnt.
+    let mut planner = Planner::new();
+    let mut replan = |live: &LiveState| {
+        let files = read_specs(black_box(dir.path()), &limits).expect("readable");
+        planner.load(dir.path(), files, &limits).expect("load");
+        planner.plan(live, PlanOptions::default()).expect("plan")
+    };
+    assert!(replan(&live).is_empty());
+    group.bench_function("re-plan: read, then plan what moved (nothing)", |b| {
+        b.iter(|| replan(&live));
+    });
+    // One StatefulSet written since the last plan (a new resourceVersion): its service is
+    // rendered and compared again, every other one is known in sync.
+    let mut written = live.clone();
+    let statefulset = written
+        .objects
+        .iter_mut()
+        .find(|o| o["kind"] == "StatefulSet")
+        .expect("a StatefulSet");
+    statefulset["metadata"]["resourceVersion"] = serde_json::json!("999999999");
+    let mut turn = false;
+    group.bench_function("re-plan: read, then plan what moved (one service)", |b| {
+        b.iter(|| {
+            turn = !turn;
+            replan(if turn { &written } else { &live })
+        });
     });
     group.finish();
 }

@@ -15,9 +15,21 @@ use crate::plan::{Action, Plan, Provider, Step};
 #[must_use]
 pub fn simulate_apply(plan: &Plan, live: &LiveState) -> LiveState {
     let mut next = live.clone();
+    // Every write gives a resourceVersion never given before, as the API server does.
+    let written = live
+        .objects
+        .iter()
+        .filter_map(|o| {
+            o["metadata"]["resourceVersion"]
+                .as_str()?
+                .parse::<usize>()
+                .ok()
+        })
+        .max()
+        .map_or(0, |newest| newest.saturating_sub(999));
     for (i, step) in plan.steps.iter().enumerate() {
         match step.provider {
-            Provider::Kubernetes => kubernetes(step, i, &mut next),
+            Provider::Kubernetes => kubernetes(step, written + i, &mut next),
             Provider::Ec2 => ec2(step, &mut next),
             Provider::Route53 => route53(step, &mut next),
         }
@@ -61,13 +73,13 @@ fn kubernetes(step: &Step, serial: usize, live: &mut LiveState) {
         Action::Create | Action::Update | Action::Replace | Action::RunJob => {
             let Some(after) = &step.after else { return };
             let key = identity(after);
-            live.objects.retain(|o| identity(o) != key);
+            live.objects.retain(|o| !is(o, &key));
             live.objects.push(as_served(after, serial));
         }
         Action::Delete => {
             if let Some(before) = &step.before {
                 let key = identity(before);
-                live.objects.retain(|o| identity(o) != key);
+                live.objects.retain(|o| !is(o, &key));
             }
         }
         Action::ExpandVolume => {
@@ -80,6 +92,7 @@ fn kubernetes(step: &Step, serial: usize, live: &mut LiveState) {
             for object in live.objects.iter_mut().filter(|o| identity(o) == key) {
                 if let Some(size) = &size {
                     object["spec"]["resources"]["requests"]["storage"] = size.clone();
+                    object["metadata"]["resourceVersion"] = json!((1000 + serial).to_string());
                 }
             }
         }
@@ -96,6 +109,13 @@ fn kubernetes(step: &Step, serial: usize, live: &mut LiveState) {
         }
         _ => {}
     }
+}
+
+/// True when `object` is the object `key` names (compared without building its key).
+fn is(object: &Value, key: &(String, String, String)) -> bool {
+    object["metadata"]["name"] == key.2.as_str()
+        && object["kind"] == key.0.as_str()
+        && object["metadata"]["namespace"].as_str().unwrap_or_default() == key.1
 }
 
 fn ip_of(value: Option<&Value>) -> Option<Ipv4Addr> {

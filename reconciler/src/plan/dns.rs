@@ -88,7 +88,7 @@ pub(crate) fn plan_records(
         .collect();
     let wanted = desired_records(desired, index, allocations);
     for (name, (service, address, ttl)) in &wanted {
-        let after = json!({"name": name, "type": "A", "ttl": ttl, "values": [address], "owner": ownership(cluster, service)});
+        let after = || json!({"name": name, "type": "A", "ttl": ttl, "values": [address], "owner": ownership(cluster, service)});
         let spec = |action, reason: String| StepSpec {
             provider: Provider::Route53,
             action,
@@ -102,7 +102,7 @@ pub(crate) fn plan_records(
             None => out.push(
                 spec(Action::Create, format!("points {name} at {address}")),
                 None,
-                Some(after),
+                Some(after()),
                 Vec::new(),
                 false,
             ),
@@ -135,7 +135,7 @@ pub(crate) fn plan_records(
                     out.push(
                         spec(Action::Update, format!("{name} must point at {address}")),
                         Some(before),
-                        Some(after),
+                        Some(after()),
                         changes,
                         false,
                     );

@@ -1,5 +1,6 @@
 //! Steps while a plan is being built: each carries what ordering needs (its service and rank).
 
+use super::memo::Observed;
 use super::model::{Action, FieldChange, Provider, Step, Summary};
 
 /// Where a step falls in a service's order. Creations and updates run by ascending rank, deletions
@@ -58,6 +59,8 @@ pub(crate) struct Drafts {
     pub drafts: Vec<Draft>,
     pub summary: Summary,
     pub warnings: Vec<String>,
+    /// The desired Kubernetes objects seen, for the next plan (see `PlanMemo`).
+    pub observed: Vec<Observed>,
 }
 
 /// What a new step is about.

@@ -1,7 +1,7 @@
 //! Kubernetes steps: create, update, replace (immutable fields), expand volumes, restart members
 //! running an old pod template, and delete what firecamp owns but no longer wants.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use serde_json::{Value, json};
 
@@ -13,6 +13,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::desired::Desired;
 use super::diff::diff;
 use super::draft::{Drafts, Rank, StepSpec};
+use super::memo::{Observed, PlanMemo};
 use super::model::{Action, FieldChange, Provider};
 use super::restarts::plan_restarts;
 use super::static_ips::Allocation;
@@ -43,6 +44,39 @@ pub fn identity(object: &Value) -> (String, String, String) {
         text(&object["metadata"]["namespace"]),
         text(&object["metadata"]["name"]),
     )
+}
+
+/// `(kind, namespace, name)` borrowed from a live object.
+pub(crate) type LiveKey<'l> = (&'l str, &'l str, &'l str);
+
+/// [`identity`] without copying: borrowed from the object.
+pub(crate) fn live_identity(object: &Value) -> LiveKey<'_> {
+    fn text(v: &Value) -> &str {
+        v.as_str().unwrap_or_default()
+    }
+    (
+        text(&object["kind"]),
+        text(&object["metadata"]["namespace"]),
+        text(&object["metadata"]["name"]),
+    )
+}
+
+/// The live objects firecamp owns in the cluster, by identity, and those some desired object
+/// claimed: the others are deleted.
+struct Owned<'l> {
+    /// Each object with its position in the live state.
+    objects: BTreeMap<LiveKey<'l>, (usize, &'l Value)>,
+    /// Positions of the claimed objects.
+    claimed: HashSet<usize>,
+}
+
+impl<'l> Owned<'l> {
+    /// The live object a desired object names, which is then claimed.
+    fn claim(&mut self, kind: &str, namespace: &str, name: &str) -> Option<&'l Value> {
+        let &(position, object) = self.objects.get(&(kind, namespace, name))?;
+        self.claimed.insert(position);
+        Some(object)
+    }
 }
 
 pub(super) fn step_id(kind: &str, namespace: &str, name: &str) -> String {
@@ -116,28 +150,44 @@ fn manifest(object: &KubeObject, service: Option<(&str, DeletionPolicy, &[String
     value
 }
 
+/// Groups (services, or `""` for the cluster-level objects) whose objects are all known in sync,
+/// with what the last plan learnt about them: they are neither rendered nor compared again.
+#[derive(Clone, Copy)]
+pub(crate) struct Known<'m> {
+    pub memo: &'m PlanMemo,
+    pub fresh: &'m BTreeSet<String>,
+}
+
 /// Adds the Kubernetes steps.
 pub(crate) fn plan_objects(
     desired: &Desired,
     index: &LiveIndex<'_>,
     allocations: &BTreeMap<String, Allocation>,
     policies: &BTreeMap<String, String>,
+    known: Option<Known<'_>>,
     out: &mut Drafts,
 ) {
     let live = index.live;
     let cluster = &desired.cluster.metadata.name;
-    let owned: BTreeMap<(String, String, String), &Value> = live
-        .objects
-        .iter()
-        .filter(|o| label(o, labels::MANAGED_BY) == Some(labels::FIRECAMP))
-        .filter(|o| label(o, labels::CLUSTER).is_none_or(|c| c == cluster))
-        .map(|o| (identity(o), o))
-        .collect();
-    let mut wanted = BTreeSet::new();
-    for object in &desired.platform {
-        let value = manifest(object, None);
-        wanted.insert(identity(&value));
-        plan_object(&value, None, &owned, index, out);
+    let mut owned = Owned {
+        objects: live
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| label(o, labels::MANAGED_BY) == Some(labels::FIRECAMP))
+            .filter(|(_, o)| label(o, labels::CLUSTER).is_none_or(|c| c == cluster))
+            .map(|(position, o)| (live_identity(o), (position, o)))
+            .collect(),
+        claimed: HashSet::new(),
+    };
+    let is_fresh = |group: &str| known.is_some_and(|k| k.fresh.contains(group));
+    if let (true, Some(known)) = (is_fresh(""), known) {
+        still_in_sync("", None, known, &mut owned, index, out);
+    } else {
+        for object in &desired.platform {
+            let value = manifest(object, None);
+            plan_object(&value, None, &mut owned, index, true, out);
+        }
     }
     for service in &desired.services {
         let policy = desired
@@ -146,27 +196,53 @@ pub(crate) fn plan_objects(
             .copied()
             .unwrap_or_default();
         let annotations = Some((service.name.as_str(), policy, service.depends_on.as_slice()));
-        for object in &service.objects {
-            let value = manifest(object, annotations);
-            wanted.insert(identity(&value));
-            plan_object(&value, Some(&service.name), &owned, index, out);
+        if let (true, Some(known)) = (is_fresh(&service.name), known) {
+            let name = Some(service.name.as_str());
+            still_in_sync(&service.name, name, known, &mut owned, index, out);
+        } else {
+            for object in &service.objects {
+                let value = manifest(object, annotations);
+                plan_object(&value, Some(&service.name), &mut owned, index, true, out);
+            }
         }
         if let Some(record) = allocation_record(desired, service, allocations) {
             let mut value = manifest(&record, annotations);
-            let key = identity(&value);
+            let (kind, namespace, name) = live_identity(&value);
             // Written with optimistic concurrency: the update carries the resourceVersion the
             // allocation was decided from, so a record that moved meanwhile is refused (409).
             if let Some(version) = owned
-                .get(&key)
-                .and_then(|live| live["metadata"].get("resourceVersion"))
+                .objects
+                .get(&(kind, namespace, name))
+                .and_then(|(_, live)| live["metadata"].get("resourceVersion"))
             {
                 value["metadata"]["resourceVersion"] = version.clone();
             }
-            wanted.insert(key);
-            plan_object(&value, Some(&service.name), &owned, index, out);
+            plan_object(&value, Some(&service.name), &mut owned, index, false, out);
         }
     }
-    plan_deletions(desired, &owned, &wanted, policies, out);
+    plan_deletions(desired, &owned, policies, out);
+}
+
+/// A group known in sync: its objects are counted in sync; only its members' pods are checked,
+/// since they move without the objects moving.
+fn still_in_sync(
+    group: &str,
+    service: Option<&str>,
+    known: Known<'_>,
+    owned: &mut Owned<'_>,
+    index: &LiveIndex<'_>,
+    out: &mut Drafts,
+) {
+    for (kind, namespace, name) in known.memo.objects_of(group) {
+        let Some(current) = owned.claim(kind, namespace, name) else {
+            continue;
+        };
+        if kind == "StatefulSet" {
+            // In sync: the live template carries the config hash, labels and replicas firecamp set.
+            plan_restarts(current, service, index, out);
+        }
+        out.in_sync();
+    }
 }
 
 /// The allocation record of a static-IP service: the `<service>-static-ips` ConfigMap, one key
@@ -214,11 +290,17 @@ fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
 fn plan_object(
     value: &Value,
     service: Option<&str>,
-    owned: &BTreeMap<(String, String, String), &Value>,
+    owned: &mut Owned<'_>,
     index: &LiveIndex<'_>,
+    remember: bool,
     out: &mut Drafts,
 ) {
     let (kind, namespace, name) = identity(value);
+    let mut observed = remember.then(|| Observed {
+        key: (kind.clone(), namespace.clone(), name.clone()),
+        group: service.unwrap_or_default().to_owned(),
+        in_sync_at: None,
+    });
     let spec = |action, reason: String| StepSpec {
         provider: Provider::Kubernetes,
         action,
@@ -228,7 +310,7 @@ fn plan_object(
         rank: rank(&kind),
         reason,
     };
-    let Some(current) = owned.get(&(kind.clone(), namespace.clone(), name.clone())) else {
+    let Some(current) = owned.claim(&kind, &namespace, &name) else {
         let action = if kind == "Job" {
             Action::RunJob
         } else {
@@ -241,6 +323,7 @@ fn plan_object(
             Vec::new(),
             false,
         );
+        out.observed.extend(observed);
         return;
     };
     let hash_path = format!("metadata.annotations.{DESIRED_HASH}");
@@ -253,8 +336,15 @@ fn plan_object(
     }
     if changes.is_empty() {
         out.in_sync();
+        if let Some(seen) = &mut observed {
+            seen.in_sync_at = current["metadata"]["resourceVersion"]
+                .as_str()
+                .map(str::to_owned);
+        }
+        out.observed.extend(observed);
         return;
     }
+    out.observed.extend(observed);
     let drift = current["metadata"]["annotations"][DESIRED_HASH]
         == value["metadata"]["annotations"][DESIRED_HASH];
     let immutable: Vec<&str> = changes
@@ -308,19 +398,18 @@ fn plan_object(
 /// volume claims unless the removed service's deletion policy is Delete.
 fn plan_deletions(
     desired: &Desired,
-    owned: &BTreeMap<(String, String, String), &Value>,
-    wanted: &BTreeSet<(String, String, String)>,
+    owned: &Owned<'_>,
     policies: &BTreeMap<String, String>,
     out: &mut Drafts,
 ) {
     let desired_services: BTreeSet<&str> =
         desired.services.iter().map(|s| s.name.as_str()).collect();
     let mut held_back = 0;
-    for (key, object) in owned {
-        if wanted.contains(key) {
+    for (key, &(position, object)) in &owned.objects {
+        if owned.claimed.contains(&position) {
             continue;
         }
-        let (kind, namespace, name) = key;
+        let &(kind, namespace, name) = key;
         let service = label(object, labels::SERVICE);
         if service.is_some_and(|s| desired.is_untouchable(s)) {
             continue;

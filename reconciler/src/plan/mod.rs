@@ -4,7 +4,9 @@ pub mod desired;
 pub mod diff;
 mod dns;
 mod draft;
+mod incremental;
 pub mod kubernetes;
+mod memo;
 pub mod model;
 mod order;
 mod restarts;
@@ -18,6 +20,8 @@ use serde_json::Value;
 use firecamp_catalog::{RenderError, labels};
 
 pub use desired::Desired;
+pub use incremental::Planner;
+pub use memo::{ObjectKey, PlanMemo};
 pub use model::{
     Action, FieldChange, PLAN_FORMAT_VERSION, Plan, PlannedMember, Provider, Step, Summary,
     Untouched,
@@ -25,7 +29,8 @@ pub use model::{
 pub use static_ips::{Allocation, AllocationError};
 
 use self::draft::Drafts;
-use self::kubernetes::{DELETION_POLICY, DEPENDS_ON};
+use self::kubernetes::{DELETION_POLICY, DEPENDS_ON, Known};
+use self::memo::Observed;
 use crate::live::{LiveIndex, LiveState};
 
 /// Choices that change what a plan may do.
@@ -52,6 +57,9 @@ pub enum PlanError {
     /// A static IP cannot be allocated.
     #[error("cannot allocate a static IP")]
     Allocation(#[source] AllocationError),
+    /// A desired service has no document to render it from (a bug in firecamp).
+    #[error("service {0} is desired but has no document to render it from")]
+    MissingDocument(String),
     /// The steps depend on each other in a cycle.
     #[error("the plan's steps depend on each other in a cycle: {}", .0.join(" → "))]
     Cycle(Vec<String>),
@@ -62,6 +70,17 @@ pub enum PlanError {
 /// # Errors
 /// See [`PlanError`].
 pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result<Plan, PlanError> {
+    plan_with(desired, live, options, None).map(|(plan, _)| plan)
+}
+
+/// [`plan`], skipping the groups `known` says are in sync (their objects need not be rendered),
+/// and returning the desired objects it saw for the next plan.
+fn plan_with(
+    desired: &Desired,
+    live: &LiveState,
+    options: PlanOptions,
+    known: Option<Known<'_>>,
+) -> Result<(Plan, Vec<Observed>), PlanError> {
     let live_services = live_services(live, &desired.cluster.metadata.name);
     let desired_count = desired.services.len() + desired.rejected.len() + desired.suspended.len();
     if desired_count == 0 && !live_services.is_empty() && !options.allow_empty {
@@ -74,7 +93,7 @@ pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result
     let index = LiveIndex::new(live);
     let allocations = static_ips::allocate(desired, live).map_err(PlanError::Allocation)?;
     let mut drafts = Drafts::default();
-    kubernetes::plan_objects(desired, &index, &allocations, &policies, &mut drafts);
+    kubernetes::plan_objects(desired, &index, &allocations, &policies, known, &mut drafts);
     static_ips::plan_static_ips(desired, &index, &allocations, &policies, &mut drafts);
     dns::plan_records(desired, &index, &allocations, &policies, &mut drafts);
     let mut references: BTreeMap<String, Vec<String>> = live_services
@@ -91,6 +110,7 @@ pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result
         drafts,
         summary,
         warnings,
+        observed,
     } = drafts;
     let steps = order::order(drafts, &references)?;
     let untouched = desired
@@ -105,14 +125,15 @@ pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result
             reason: "suspended".to_owned(),
         }))
         .collect();
-    Ok(Plan {
+    let plan = Plan {
         format_version: PLAN_FORMAT_VERSION,
         steps,
         members: members(desired, &index, &allocations),
         untouched,
         warnings,
         summary,
-    })
+    };
+    Ok((plan, observed))
 }
 
 /// Services with live objects: deletion policy and references recorded on them.
@@ -134,9 +155,12 @@ fn live_services(
             continue;
         };
         let annotations = &object["metadata"]["annotations"];
-        let entry = services
-            .entry(service.to_owned())
-            .or_insert((None, Vec::new()));
+        if !services.contains_key(service) {
+            services.insert(service.to_owned(), (None, Vec::new()));
+        }
+        let Some(entry) = services.get_mut(service) else {
+            continue;
+        };
         if let Some(policy) = annotations[DELETION_POLICY].as_str() {
             entry.0 = Some(policy.to_owned());
         }

@@ -16,8 +16,8 @@ use std::time::{Duration, Instant};
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::Api;
 
-use firecamp_schema::validate::SourceError;
-use firecamp_schema::{Limits, validate_path};
+use firecamp_schema::Limits;
+use firecamp_schema::validate::{SourceError, read_specs};
 
 use firecamp_aws::CallCounter;
 use tokio_util::sync::CancellationToken;
@@ -28,7 +28,7 @@ use self::status::{RunRecord, STATUS_CONFIG_MAP, Status};
 use crate::apply::{Appliers, Outcome, Report, StepOutcome, apply_plan};
 use crate::observe::health::Health;
 use crate::observe::metrics::Metrics;
-use crate::plan::{Desired, Plan, PlanError, PlanOptions, plan};
+use crate::plan::{Plan, PlanError, PlanOptions, Planner};
 use crate::providers::aws::AwsProviders;
 use crate::providers::kubernetes::{KubeError, KubeWriter};
 use crate::providers::{ReadError, read_live_state};
@@ -153,6 +153,8 @@ pub struct Reconciler<'a> {
     observers: Observers,
     stop: CancellationToken,
     backoff: ServiceBackoff,
+    /// Plans each tick with what the last tick's plan learnt.
+    planner: Planner,
     /// True when the last tick planned nothing left to do.
     settled: bool,
     status: Option<Status>,
@@ -188,6 +190,7 @@ impl<'a> Reconciler<'a> {
             observers: Observers::default(),
             stop: CancellationToken::new(),
             backoff: ServiceBackoff::new(settings.backoff_base, settings.backoff_cap),
+            planner: Planner::new(),
             settled: false,
             status: None,
         }
@@ -264,18 +267,25 @@ impl<'a> Reconciler<'a> {
         if let Some(revision) = &revision {
             tracing::info!(commit = %revision.commit, subject = %revision.subject, moved, "planning");
         }
-        let desired = Desired::from_validation(&validate_path(&dir, &Limits::default())?)?;
-        for name in &desired.rejected {
-            tracing::warn!(service = %name, "its spec has problems; left exactly as it is");
-        }
-        let namespace = desired.cluster.spec.namespace.clone();
+        let limits = Limits::default();
+        self.planner
+            .load(&dir, read_specs(&dir, &limits)?, &limits)?;
+        let cluster = {
+            let desired = self.planner.desired().ok_or(PlanError::NoCluster)?;
+            for name in &desired.rejected {
+                tracing::warn!(service = %name, "its spec has problems; left exactly as it is");
+            }
+            desired.cluster.clone()
+        };
+        let namespace = cluster.spec.namespace.clone();
         let mut status = match self.status.take() {
             Some(status) => status,
             None => self.read_status(&namespace).await?,
         };
         status.last_attempted.clone_from(&revision);
-        let live = read_live_state(&self.client, self.aws, &desired.cluster).await?;
-        let planned = plan(&desired, &live, PlanOptions::default())?;
+        let live = read_live_state(&self.client, self.aws, &cluster).await?;
+        let planned = self.planner.plan(&live, PlanOptions::default())?;
+        let desired = self.planner.desired().ok_or(PlanError::NoCluster)?;
         let (planned, drift) = if self.settings.self_heal {
             (planned, 0)
         } else {
@@ -289,7 +299,7 @@ impl<'a> Reconciler<'a> {
         self.settled = planned.is_empty() && self.backoff.is_empty();
         let tick = if self.settings.policy == Policy::Apply && !planned.is_empty() {
             let appliers = Appliers {
-                cluster: &desired.cluster,
+                cluster: &cluster,
                 kubernetes: &self.writer,
                 aws: self.aws,
                 stop: &self.stop,
@@ -302,7 +312,7 @@ impl<'a> Reconciler<'a> {
             })
             .await;
             self.observers.metrics.applied(&report);
-            self.record_attempts(&planned, &report);
+            record_attempts(&mut self.backoff, &planned, &report);
             if report.succeeded() {
                 status.last_applied.clone_from(&revision);
             }
@@ -319,7 +329,7 @@ impl<'a> Reconciler<'a> {
             Tick::Planned(p) => (p, None),
             Tick::Unchanged => unreachable!("returned above"),
         };
-        status.update_services(&desired, plan_ref, report);
+        status.update_services(desired, plan_ref, report);
         status.hold(&waiting);
         self.observers.metrics.services(&status);
         let outcome = match report {
@@ -338,33 +348,6 @@ impl<'a> Reconciler<'a> {
         self.writer.apply(&status.manifest(&namespace)).await?;
         self.status = Some(status);
         Ok(tick)
-    }
-
-    /// Services with a failed step back off; services whose every step was done are cleared.
-    fn record_attempts(&mut self, plan: &Plan, report: &Report) {
-        let service_of = |id: &str| {
-            plan.steps
-                .iter()
-                .find(|s| s.id == id)
-                .and_then(|s| s.service.clone())
-        };
-        let mut done: BTreeMap<String, bool> = BTreeMap::new();
-        let now = Instant::now();
-        for step in &report.steps {
-            let Some(service) = service_of(&step.id) else {
-                continue;
-            };
-            if let Outcome::Failed(reason) = &step.outcome {
-                tracing::warn!(%service, step = %step.resource, %reason, "backing off");
-                self.backoff.failed(&service, reason, now);
-            }
-            *done.entry(service).or_insert(true) &= matches!(step.outcome, Outcome::Done);
-        }
-        for (service, all_done) in done {
-            if all_done {
-                self.backoff.succeeded(&service);
-            }
-        }
     }
 
     async fn read_status(&self, namespace: &str) -> Result<Status, RunError> {
@@ -393,6 +376,33 @@ fn run(revision: Option<&Revision>, outcome: &str, steps: usize, failed: usize) 
         outcome: outcome.to_owned(),
         steps,
         failed,
+    }
+}
+
+/// Services with a failed step back off; services whose every step was done are cleared.
+fn record_attempts(backoff: &mut ServiceBackoff, plan: &Plan, report: &Report) {
+    let service_of = |id: &str| {
+        plan.steps
+            .iter()
+            .find(|s| s.id == id)
+            .and_then(|s| s.service.clone())
+    };
+    let mut done: BTreeMap<String, bool> = BTreeMap::new();
+    let now = Instant::now();
+    for step in &report.steps {
+        let Some(service) = service_of(&step.id) else {
+            continue;
+        };
+        if let Outcome::Failed(reason) = &step.outcome {
+            tracing::warn!(%service, step = %step.resource, %reason, "backing off");
+            backoff.failed(&service, reason, now);
+        }
+        *done.entry(service).or_insert(true) &= matches!(step.outcome, Outcome::Done);
+    }
+    for (service, all_done) in done {
+        if all_done {
+            backoff.succeeded(&service);
+        }
     }
 }
 
