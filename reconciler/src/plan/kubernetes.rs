@@ -1,21 +1,20 @@
 //! Kubernetes steps: create, update, replace (immutable fields), expand volumes, restart members
 //! running an old pod template, and delete what firecamp owns but no longer wants.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 
-use serde_json::Value;
+use serde_json::{Value, json};
 
 use firecamp_catalog::{DesiredService, KubeObject, labels, static_ip_config_map_name};
+use firecamp_schema::spec::DeletionPolicy;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::desired::Desired;
 use super::diff::diff;
 use super::draft::{Drafts, Rank, StepSpec};
-use super::manifest::manifest;
 use super::memo::{Observed, PlanMemo};
 use super::model::{Action, FieldChange, Provider};
-use super::owned::{Owned, live_identity};
 use super::restarts::plan_restarts;
 use super::static_ips::Allocation;
 use super::volumes::plan_volume_growth;
@@ -47,6 +46,39 @@ pub fn identity(object: &Value) -> (String, String, String) {
     )
 }
 
+/// `(kind, namespace, name)` borrowed from a live object.
+pub(crate) type LiveKey<'l> = (&'l str, &'l str, &'l str);
+
+/// [`identity`] without copying: borrowed from the object.
+pub(crate) fn live_identity(object: &Value) -> LiveKey<'_> {
+    fn text(v: &Value) -> &str {
+        v.as_str().unwrap_or_default()
+    }
+    (
+        text(&object["kind"]),
+        text(&object["metadata"]["namespace"]),
+        text(&object["metadata"]["name"]),
+    )
+}
+
+/// The live objects firecamp owns in the cluster, by identity, and those some desired object
+/// claimed: the others are deleted.
+struct Owned<'l> {
+    /// Each object with its position in the live state.
+    objects: BTreeMap<LiveKey<'l>, (usize, &'l Value)>,
+    /// Positions of the claimed objects.
+    claimed: HashSet<usize>,
+}
+
+impl<'l> Owned<'l> {
+    /// The live object a desired object names, which is then claimed.
+    fn claim(&mut self, kind: &str, namespace: &str, name: &str) -> Option<&'l Value> {
+        let &(position, object) = self.objects.get(&(kind, namespace, name))?;
+        self.claimed.insert(position);
+        Some(object)
+    }
+}
+
 pub(super) fn step_id(kind: &str, namespace: &str, name: &str) -> String {
     format!(
         "kubernetes:{kind}/{}/{name}",
@@ -72,6 +104,52 @@ fn rank(kind: &str) -> Rank {
     }
 }
 
+/// FNV-1a (64-bit) over everything written: a stable, fast fingerprint for change detection.
+struct Fingerprint(u64);
+
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        for byte in bytes {
+            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// The desired-hash of an object: its serialized form's fingerprint, as 16 hex digits.
+fn desired_hash(value: &Value) -> String {
+    let mut fingerprint = Fingerprint(0xcbf2_9ce4_8422_2325);
+    let _ = serde_json::to_writer(&mut fingerprint, value);
+    format!("{:016x}", fingerprint.0)
+}
+
+/// The manifest firecamp applies: the catalog's object plus its own annotations.
+fn manifest(object: &KubeObject, service: Option<(&str, DeletionPolicy, &[String])>) -> Value {
+    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
+    let hash = desired_hash(&value);
+    let annotations = value["metadata"]
+        .as_object_mut()
+        .map(|m| m.entry("annotations").or_insert_with(|| json!({})));
+    if let Some(Value::Object(annotations)) = annotations {
+        annotations.insert(DESIRED_HASH.to_owned(), Value::String(hash));
+        if let Some((_, policy, depends_on)) = service {
+            let policy = match policy {
+                DeletionPolicy::Retain => "Retain",
+                DeletionPolicy::Delete => "Delete",
+            };
+            annotations.insert(DELETION_POLICY.to_owned(), Value::String(policy.to_owned()));
+            if !depends_on.is_empty() {
+                annotations.insert(DEPENDS_ON.to_owned(), Value::String(depends_on.join(",")));
+            }
+        }
+    }
+    value
+}
+
 /// Groups (services, or `""` for the cluster-level objects) whose objects are all known in sync,
 /// with what the last plan learnt about them: they are neither rendered nor compared again.
 #[derive(Clone, Copy)]
@@ -91,7 +169,17 @@ pub(crate) fn plan_objects(
 ) {
     let live = index.live;
     let cluster = &desired.cluster.metadata.name;
-    let mut owned = Owned::of(live, cluster);
+    let mut owned = Owned {
+        objects: live
+            .objects
+            .iter()
+            .enumerate()
+            .filter(|(_, o)| label(o, labels::MANAGED_BY) == Some(labels::FIRECAMP))
+            .filter(|(_, o)| label(o, labels::CLUSTER).is_none_or(|c| c == cluster))
+            .map(|(position, o)| (live_identity(o), (position, o)))
+            .collect(),
+        claimed: HashSet::new(),
+    };
     let is_fresh = |group: &str| known.is_some_and(|k| k.fresh.contains(group));
     if let (true, Some(known)) = (is_fresh(""), known) {
         still_in_sync("", None, known, &mut owned, index, out);

@@ -13,7 +13,7 @@ use serde_json::Value;
 
 use firecamp_catalog::labels;
 
-use super::owned::{LiveKey, live_identity};
+use super::kubernetes::{LiveKey, live_identity};
 /// `(kind, namespace, name)` of a Kubernetes object.
 pub type ObjectKey = (String, String, String);
 
