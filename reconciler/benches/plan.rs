@@ -99,7 +99,7 @@ fn bench(c: &mut Criterion) {
         .iter_mut()
         .find(|o| o["kind"] == "StatefulSet")
         .expect("a StatefulSet");
-    statefulset["metadata"]["resourceVersion"] = serde_json::json!("999999999");
+    statefulset.edit(|o| o["metadata"]["resourceVersion"] = serde_json::json!("999999999"));
     let mut turn = false;
     group.bench_function("re-plan: read, then plan what moved (one service)", |b| {
         b.iter(|| {

@@ -34,8 +34,10 @@ fn generate() -> LiveState {
         .iter_mut()
         .find(|o| o["kind"] == "StatefulSet" && o["metadata"]["name"] == "zk-server-b")
         .expect("zk-server-b");
-    zk["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] =
-        serde_json::json!("6Gi");
+    zk.edit(|o| {
+        o["spec"]["template"]["spec"]["containers"][0]["resources"]["limits"]["memory"] =
+            serde_json::json!("6Gi");
+    });
     let moved = live
         .members
         .iter_mut()

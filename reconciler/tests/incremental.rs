@@ -111,8 +111,10 @@ fn a_changed_or_deleted_object_of_each_kind_and_service_is_planned_as_a_fresh_pl
             continue;
         }
         let mut changed = live.clone();
-        edit(&mut changed.objects[i]);
-        written(&mut changed.objects[i], i);
+        changed.objects[i].edit(|o| {
+            edit(o);
+            written(o, i);
+        });
         let plan = same_plan(&mut planner, &files, &desired, &changed);
         assert!(!plan.is_empty(), "{} changed", object["metadata"]["name"]);
         let mut deleted = live.clone();
@@ -169,7 +171,7 @@ fn an_object_changed_without_a_new_resource_version_is_trusted_to_be_unchanged()
         .iter_mut()
         .find(|o| o["kind"] == "StatefulSet")
         .expect("a StatefulSet");
-    edit(statefulset);
+    statefulset.edit(edit);
     planner
         .load(Path::new("specs"), sources(&files), &Limits::default())
         .expect("load");

@@ -36,7 +36,7 @@ async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_not
 
     let desired = Desired::from_validation(&validation).expect("desired");
     let live = world.read(&validation).await;
-    let live_ids: BTreeSet<_> = live.objects.iter().map(identity).collect();
+    let live_ids: BTreeSet<_> = live.objects.iter().map(|o| identity(o)).collect();
     let desired_count = desired.platform.len()
         + desired
             .services

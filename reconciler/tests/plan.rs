@@ -109,7 +109,7 @@ fn a_change_in_git_is_an_update_with_restarts_and_live_edits_are_drift() {
         .iter_mut()
         .find(|o| o["metadata"]["name"] == "zk-server-a")
         .expect("zk-server-a");
-    edited["spec"]["replicas"] = serde_json::json!(2);
+    edited.edit(|o| o["spec"]["replicas"] = serde_json::json!(2));
     let drift = plan_of(&validation, &live);
     assert_eq!(
         actions(&drift),
@@ -172,7 +172,7 @@ fn immutable_changes_replace_and_volume_growth_expands_claims() {
             "apiVersion": "v1", "kind": "PersistentVolumeClaim",
             "metadata": {"name": format!("data-zk-server-a-{ordinal}"), "namespace": "firecamp", "labels": {"app.kubernetes.io/managed-by": "firecamp", "firecamp.io/service": "zk"}},
             "spec": {"resources": {"requests": {"storage": "20Gi"}}}
-        }));
+        }).into());
     }
     let zk = std::fs::read_to_string(common::repo().join("examples/coordination/zookeeper.yaml"))
         .expect("zk");
@@ -225,7 +225,7 @@ fn a_removed_service_is_deleted_but_its_volumes_ips_and_records_are_kept() {
         "apiVersion": "v1", "kind": "PersistentVolumeClaim",
         "metadata": {"name": "data-consul-server-a-0", "namespace": "firecamp", "labels": {"app.kubernetes.io/managed-by": "firecamp", "firecamp.io/cluster": "prod", "firecamp.io/service": "consul"}},
         "spec": {"resources": {"requests": {"storage": "20Gi"}}}
-    }));
+    }).into());
     let without_consul: Vec<(String, String)> = example_files()
         .into_iter()
         .filter(|(p, _)| !p.ends_with("consul.yaml"))
@@ -296,7 +296,7 @@ fn a_removed_service_with_deletion_policy_delete_loses_volumes_ips_and_records()
         "apiVersion": "v1", "kind": "PersistentVolumeClaim",
         "metadata": {"name": "data-consul-server-a-0", "namespace": "firecamp", "labels": {"app.kubernetes.io/managed-by": "firecamp", "firecamp.io/cluster": "prod", "firecamp.io/service": "consul"}},
         "spec": {"resources": {"requests": {"storage": "20Gi"}}}
-    }));
+    }).into());
     let without: Vec<(&str, &str)> = files
         .iter()
         .copied()

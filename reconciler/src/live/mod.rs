@@ -4,6 +4,7 @@
 //! from a JSON snapshot, so plans can be computed where no cluster credentials exist.
 
 mod index;
+mod object;
 mod simulate;
 mod snapshot;
 
@@ -13,6 +14,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 pub use index::LiveIndex;
+pub use object::LiveObject;
 pub use simulate::{as_served, simulate_apply};
 pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError, read_snapshot, write_snapshot};
 
@@ -22,7 +24,7 @@ pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError, read_snapshot, write_
 pub struct LiveState {
     /// Kubernetes objects labelled `app.kubernetes.io/managed-by: firecamp`, as the API returned them.
     #[serde(default)]
-    pub objects: Vec<serde_json::Value>,
+    pub objects: Vec<LiveObject>,
     /// Where each member's pod runs.
     #[serde(default)]
     pub members: Vec<MemberPlacement>,

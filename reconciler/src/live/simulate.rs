@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 use serde_json::{Value, json};
 
-use super::{DnsRecord, LiveState, StaticIp};
+use super::{DnsRecord, LiveObject, LiveState, StaticIp};
 use crate::plan::kubernetes::identity;
 use crate::plan::{Action, Plan, Provider, Step};
 
@@ -19,12 +19,7 @@ pub fn simulate_apply(plan: &Plan, live: &LiveState) -> LiveState {
     let written = live
         .objects
         .iter()
-        .filter_map(|o| {
-            o["metadata"]["resourceVersion"]
-                .as_str()?
-                .parse::<usize>()
-                .ok()
-        })
+        .filter_map(|o| o.resource_version()?.parse::<usize>().ok())
         .max()
         .map_or(0, |newest| newest.saturating_sub(999));
     for (i, step) in plan.steps.iter().enumerate() {
@@ -74,7 +69,7 @@ fn kubernetes(step: &Step, serial: usize, live: &mut LiveState) {
             let Some(after) = &step.after else { return };
             let key = identity(after);
             live.objects.retain(|o| !is(o, &key));
-            live.objects.push(as_served(after, serial));
+            live.objects.push(as_served(after, serial).into());
         }
         Action::Delete => {
             if let Some(before) = &step.before {
@@ -89,10 +84,12 @@ fn kubernetes(step: &Step, serial: usize, live: &mut LiveState) {
                 .after
                 .as_ref()
                 .map(|a| a["spec"]["resources"]["requests"]["storage"].clone());
-            for object in live.objects.iter_mut().filter(|o| identity(o) == key) {
+            for object in live.objects.iter_mut().filter(|o| is(o, &key)) {
                 if let Some(size) = &size {
-                    object["spec"]["resources"]["requests"]["storage"] = size.clone();
-                    object["metadata"]["resourceVersion"] = json!((1000 + serial).to_string());
+                    object.edit(|o| {
+                        o["spec"]["resources"]["requests"]["storage"] = size.clone();
+                        o["metadata"]["resourceVersion"] = json!((1000 + serial).to_string());
+                    });
                 }
             }
         }
@@ -111,11 +108,9 @@ fn kubernetes(step: &Step, serial: usize, live: &mut LiveState) {
     }
 }
 
-/// True when `object` is the object `key` names (compared without building its key).
-fn is(object: &Value, key: &(String, String, String)) -> bool {
-    object["metadata"]["name"] == key.2.as_str()
-        && object["kind"] == key.0.as_str()
-        && object["metadata"]["namespace"].as_str().unwrap_or_default() == key.1
+/// True when `object` is the object `key` names.
+fn is(object: &LiveObject, key: &(String, String, String)) -> bool {
+    object.key() == (key.0.as_str(), key.1.as_str(), key.2.as_str())
 }
 
 fn ip_of(value: Option<&Value>) -> Option<Ipv4Addr> {

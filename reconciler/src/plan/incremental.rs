@@ -14,7 +14,8 @@ use firecamp_schema::spec::ServiceDocument;
 use firecamp_schema::validate::{SourceFile, Validation, validate_files};
 
 use super::kubernetes::Known;
-use super::memo::{self, PlanMemo};
+use super::memo::PlanMemo;
+use super::owned::Owned;
 use super::{Desired, Plan, PlanError, PlanOptions, plan_with};
 use crate::live::LiveState;
 
@@ -95,17 +96,14 @@ impl Planner {
     /// See [`PlanError`]; [`PlanError::NoCluster`] when no spec set is loaded.
     pub fn plan(&mut self, live: &LiveState, options: PlanOptions) -> Result<Plan, PlanError> {
         let specs = self.specs.as_mut().ok_or(PlanError::NoCluster)?;
-        let fresh = {
-            let cluster = &specs.desired.cluster.metadata.name;
-            self.memo
-                .fresh_groups(&memo::live_versions(&live.objects, cluster))
-        };
+        let owned = Owned::new(&live.objects, &specs.desired.cluster.metadata.name);
+        let fresh = self.memo.fresh_groups(&owned);
         let planned = specs.render(&fresh).and_then(|()| {
             let known = Known {
                 memo: &self.memo,
                 fresh: &fresh,
             };
-            plan_with(&specs.desired, live, options, Some(known))
+            plan_with(&specs.desired, live, options, owned, Some(known))
         });
         specs.forget_objects();
         let (plan, observed) = planned?;

@@ -1,7 +1,7 @@
 //! Kubernetes steps: create, update, replace (immutable fields), expand volumes, restart members
 //! running an old pod template, and delete what firecamp owns but no longer wants.
 
-use std::collections::{BTreeMap, BTreeSet, HashSet};
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Value, json};
 
@@ -15,7 +15,8 @@ use super::diff::diff;
 use super::draft::{Drafts, Rank, StepSpec};
 use super::memo::{Observed, PlanMemo};
 use super::model::{Action, FieldChange, Provider};
-use super::restarts::plan_restarts;
+use super::owned::{LiveKey, Owned};
+use super::restarts::{Restarts, plan_restarts};
 use super::static_ips::Allocation;
 use super::volumes::plan_volume_growth;
 use crate::live::LiveIndex;
@@ -46,9 +47,6 @@ pub fn identity(object: &Value) -> (String, String, String) {
     )
 }
 
-/// `(kind, namespace, name)` borrowed from a live object.
-pub(crate) type LiveKey<'l> = (&'l str, &'l str, &'l str);
-
 /// [`identity`] without copying: borrowed from the object.
 pub(crate) fn live_identity(object: &Value) -> LiveKey<'_> {
     fn text(v: &Value) -> &str {
@@ -59,24 +57,6 @@ pub(crate) fn live_identity(object: &Value) -> LiveKey<'_> {
         text(&object["metadata"]["namespace"]),
         text(&object["metadata"]["name"]),
     )
-}
-
-/// The live objects firecamp owns in the cluster, by identity, and those some desired object
-/// claimed: the others are deleted.
-struct Owned<'l> {
-    /// Each object with its position in the live state.
-    objects: BTreeMap<LiveKey<'l>, (usize, &'l Value)>,
-    /// Positions of the claimed objects.
-    claimed: HashSet<usize>,
-}
-
-impl<'l> Owned<'l> {
-    /// The live object a desired object names, which is then claimed.
-    fn claim(&mut self, kind: &str, namespace: &str, name: &str) -> Option<&'l Value> {
-        let &(position, object) = self.objects.get(&(kind, namespace, name))?;
-        self.claimed.insert(position);
-        Some(object)
-    }
 }
 
 pub(super) fn step_id(kind: &str, namespace: &str, name: &str) -> String {
@@ -162,24 +142,12 @@ pub(crate) struct Known<'m> {
 pub(crate) fn plan_objects(
     desired: &Desired,
     index: &LiveIndex<'_>,
+    mut owned: Owned<'_>,
     allocations: &BTreeMap<String, Allocation>,
     policies: &BTreeMap<String, String>,
     known: Option<Known<'_>>,
     out: &mut Drafts,
 ) {
-    let live = index.live;
-    let cluster = &desired.cluster.metadata.name;
-    let mut owned = Owned {
-        objects: live
-            .objects
-            .iter()
-            .enumerate()
-            .filter(|(_, o)| label(o, labels::MANAGED_BY) == Some(labels::FIRECAMP))
-            .filter(|(_, o)| label(o, labels::CLUSTER).is_none_or(|c| c == cluster))
-            .map(|(position, o)| (live_identity(o), (position, o)))
-            .collect(),
-        claimed: HashSet::new(),
-    };
     let is_fresh = |group: &str| known.is_some_and(|k| k.fresh.contains(group));
     if let (true, Some(known)) = (is_fresh(""), known) {
         still_in_sync("", None, known, &mut owned, index, out);
@@ -211,11 +179,10 @@ pub(crate) fn plan_objects(
             // Written with optimistic concurrency: the update carries the resourceVersion the
             // allocation was decided from, so a record that moved meanwhile is refused (409).
             if let Some(version) = owned
-                .objects
-                .get(&(kind, namespace, name))
-                .and_then(|(_, live)| live["metadata"].get("resourceVersion"))
+                .get(kind, namespace, name)
+                .and_then(|live| live.resource_version())
             {
-                value["metadata"]["resourceVersion"] = version.clone();
+                value["metadata"]["resourceVersion"] = Value::String(version.to_owned());
             }
             plan_object(&value, Some(&service.name), &mut owned, index, false, out);
         }
@@ -233,13 +200,12 @@ fn still_in_sync(
     index: &LiveIndex<'_>,
     out: &mut Drafts,
 ) {
-    for (kind, namespace, name) in known.memo.objects_of(group) {
-        let Some(current) = owned.claim(kind, namespace, name) else {
+    for ((kind, namespace, name), restarts) in known.memo.objects_of(group) {
+        if owned.claim(kind, namespace, name).is_none() {
             continue;
-        };
-        if kind == "StatefulSet" {
-            // In sync: the live template carries the config hash, labels and replicas firecamp set.
-            plan_restarts(current, service, index, out);
+        }
+        if let Some(restarts) = restarts {
+            plan_restarts(restarts, service, index, out);
         }
         out.in_sync();
     }
@@ -283,10 +249,6 @@ fn allocation_record(
     }))
 }
 
-fn label<'v>(object: &'v Value, key: &str) -> Option<&'v str> {
-    object["metadata"]["labels"][key].as_str()
-}
-
 fn plan_object(
     value: &Value,
     service: Option<&str>,
@@ -300,6 +262,7 @@ fn plan_object(
         key: (kind.clone(), namespace.clone(), name.clone()),
         group: service.unwrap_or_default().to_owned(),
         in_sync_at: None,
+        restarts: None,
     });
     let spec = |action, reason: String| StepSpec {
         provider: Provider::Kubernetes,
@@ -331,15 +294,15 @@ fn plan_object(
         .into_iter()
         .filter(|c| c.path != hash_path)
         .collect();
-    if kind == "StatefulSet" {
-        plan_restarts(value, service, index, out);
+    let restarts = (kind == "StatefulSet").then(|| Restarts::of(value));
+    if let Some(restarts) = &restarts {
+        plan_restarts(restarts, service, index, out);
     }
     if changes.is_empty() {
         out.in_sync();
         if let Some(seen) = &mut observed {
-            seen.in_sync_at = current["metadata"]["resourceVersion"]
-                .as_str()
-                .map(str::to_owned);
+            seen.in_sync_at = current.resource_version().map(str::to_owned);
+            seen.restarts = restarts;
         }
         out.observed.extend(observed);
         return;
@@ -366,7 +329,7 @@ fn plan_object(
     if immutable.is_empty() {
         out.push(
             spec(Action::Update, why.to_owned()),
-            Some((*current).clone()),
+            Some(current.value().clone()),
             Some(value.clone()),
             changes,
             drift,
@@ -386,7 +349,7 @@ fn plan_object(
     };
     out.push(
         spec(Action::Replace, reason),
-        Some((*current).clone()),
+        Some(current.value().clone()),
         Some(value.clone()),
         changes,
         drift,
@@ -405,12 +368,8 @@ fn plan_deletions(
     let desired_services: BTreeSet<&str> =
         desired.services.iter().map(|s| s.name.as_str()).collect();
     let mut held_back = 0;
-    for (key, &(position, object)) in &owned.objects {
-        if owned.claimed.contains(&position) {
-            continue;
-        }
-        let &(kind, namespace, name) = key;
-        let service = label(object, labels::SERVICE);
+    for ((kind, namespace, name), object) in owned.unclaimed() {
+        let service = object.service();
         if service.is_some_and(|s| desired.is_untouchable(s)) {
             continue;
         }
@@ -444,7 +403,7 @@ fn plan_deletions(
                 rank: rank(kind),
                 reason: reason.to_owned(),
             },
-            Some((*object).clone()),
+            Some(object.value().clone()),
             None,
             Vec::new(),
             false,

@@ -9,11 +9,9 @@
 
 use std::collections::{BTreeSet, HashMap};
 
-use serde_json::Value;
+use super::owned::Owned;
+use super::restarts::Restarts;
 
-use firecamp_catalog::labels;
-
-use super::kubernetes::{LiveKey, live_identity};
 /// `(kind, namespace, name)` of a Kubernetes object.
 pub type ObjectKey = (String, String, String);
 
@@ -26,6 +24,8 @@ pub(crate) struct Observed {
     pub group: String,
     /// The live `resourceVersion` it was found in sync at, if it was.
     pub in_sync_at: Option<String>,
+    /// A StatefulSet in sync: what its members' restarts are decided from.
+    pub restarts: Option<Restarts>,
 }
 
 /// What the last plan learnt (see the module documentation).
@@ -41,6 +41,8 @@ struct Seen {
     key: ObjectKey,
     /// The live `resourceVersion` it was found in sync at, if it was.
     in_sync_at: Option<String>,
+    /// A StatefulSet in sync: what its members' restarts are decided from.
+    restarts: Option<Restarts>,
 }
 
 impl PlanMemo {
@@ -61,30 +63,33 @@ impl PlanMemo {
     }
 
     /// The groups whose every desired object is in sync with its live object as read now
-    /// (`versions`: the live `resourceVersion` of every object firecamp owns in the cluster).
-    pub(crate) fn fresh_groups(&self, versions: &HashMap<LiveKey<'_>, &str>) -> BTreeSet<String> {
+    /// (`owned`: the objects firecamp owns in the cluster).
+    pub(crate) fn fresh_groups(&self, owned: &Owned<'_>) -> BTreeSet<String> {
         self.groups
             .iter()
             .filter(|(_, objects)| {
                 objects.iter().all(|seen| {
                     let (kind, namespace, name) = &seen.key;
-                    let now = versions.get(&(kind.as_str(), namespace.as_str(), name.as_str()));
-                    seen.in_sync_at
-                        .as_deref()
-                        .is_some_and(|at| now == Some(&at))
+                    let now = owned
+                        .get(kind, namespace, name)
+                        .and_then(|live| live.resource_version());
+                    seen.in_sync_at.is_some() && now == seen.in_sync_at.as_deref()
                 })
             })
             .map(|(group, _)| group.clone())
             .collect()
     }
 
-    /// A group's desired objects.
-    pub(crate) fn objects_of(&self, group: &str) -> impl Iterator<Item = &ObjectKey> {
+    /// A group's desired objects, with the restart facts of its StatefulSets.
+    pub(crate) fn objects_of(
+        &self,
+        group: &str,
+    ) -> impl Iterator<Item = (&ObjectKey, Option<&Restarts>)> {
         self.groups
             .get(group)
             .into_iter()
             .flatten()
-            .map(|seen| &seen.key)
+            .map(|seen| (&seen.key, seen.restarts.as_ref()))
     }
 
     /// Learns what a plan saw: the fresh groups stay as they are, the groups the plan rendered
@@ -95,28 +100,8 @@ impl PlanMemo {
             self.groups.entry(seen.group).or_default().push(Seen {
                 key: seen.key,
                 in_sync_at: seen.in_sync_at,
+                restarts: seen.restarts,
             });
         }
     }
-}
-
-/// The live `resourceVersion` of every object firecamp owns in `cluster`.
-pub(crate) fn live_versions<'l>(
-    objects: &'l [Value],
-    cluster: &str,
-) -> HashMap<LiveKey<'l>, &'l str> {
-    objects
-        .iter()
-        .filter(|o| o["metadata"]["labels"][labels::MANAGED_BY] == labels::FIRECAMP)
-        .filter(|o| {
-            o["metadata"]["labels"][labels::CLUSTER]
-                .as_str()
-                .is_none_or(|c| c == cluster)
-        })
-        .filter_map(|o| {
-            o["metadata"]["resourceVersion"]
-                .as_str()
-                .map(|version| (live_identity(o), version))
-        })
-        .collect()
 }

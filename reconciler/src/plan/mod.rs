@@ -9,15 +9,14 @@ pub mod kubernetes;
 mod memo;
 pub mod model;
 mod order;
+mod owned;
 mod restarts;
 pub mod static_ips;
 mod volumes;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
 
-use serde_json::Value;
-
-use firecamp_catalog::{RenderError, labels};
+use firecamp_catalog::RenderError;
 
 pub use desired::Desired;
 pub use incremental::Planner;
@@ -29,9 +28,10 @@ pub use model::{
 pub use static_ips::{Allocation, AllocationError};
 
 use self::draft::Drafts;
-use self::kubernetes::{DELETION_POLICY, DEPENDS_ON, Known};
+use self::kubernetes::Known;
 use self::memo::Observed;
-use crate::live::{LiveIndex, LiveState};
+use self::owned::Owned;
+use crate::live::{LiveIndex, LiveObject, LiveState};
 
 /// Choices that change what a plan may do.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -70,15 +70,18 @@ pub enum PlanError {
 /// # Errors
 /// See [`PlanError`].
 pub fn plan(desired: &Desired, live: &LiveState, options: PlanOptions) -> Result<Plan, PlanError> {
-    plan_with(desired, live, options, None).map(|(plan, _)| plan)
+    let owned = Owned::new(&live.objects, &desired.cluster.metadata.name);
+    plan_with(desired, live, options, owned, None).map(|(plan, _)| plan)
 }
 
-/// [`plan`], skipping the groups `known` says are in sync (their objects need not be rendered),
-/// and returning the desired objects it saw for the next plan.
+/// [`plan`] with the objects firecamp owns in `live` indexed, skipping the groups `known` says are
+/// in sync (their objects need not be rendered), and returning the desired objects it saw for the
+/// next plan.
 fn plan_with(
     desired: &Desired,
     live: &LiveState,
     options: PlanOptions,
+    owned: Owned<'_>,
     known: Option<Known<'_>>,
 ) -> Result<(Plan, Vec<Observed>), PlanError> {
     let live_services = live_services(live, &desired.cluster.metadata.name);
@@ -93,7 +96,15 @@ fn plan_with(
     let index = LiveIndex::new(live);
     let allocations = static_ips::allocate(desired, live).map_err(PlanError::Allocation)?;
     let mut drafts = Drafts::default();
-    kubernetes::plan_objects(desired, &index, &allocations, &policies, known, &mut drafts);
+    kubernetes::plan_objects(
+        desired,
+        &index,
+        owned,
+        &allocations,
+        &policies,
+        known,
+        &mut drafts,
+    );
     static_ips::plan_static_ips(desired, &index, &allocations, &policies, &mut drafts);
     dns::plan_records(desired, &index, &allocations, &policies, &mut drafts);
     let mut references: BTreeMap<String, Vec<String>> = live_services
@@ -141,38 +152,30 @@ fn live_services(
     live: &LiveState,
     cluster: &str,
 ) -> BTreeMap<String, (Option<String>, Vec<String>)> {
-    let mut services = BTreeMap::new();
-    for object in &live.objects {
-        let labels_of = &object["metadata"]["labels"];
-        if labels_of[labels::MANAGED_BY] != labels::FIRECAMP
-            || labels_of[labels::CLUSTER]
-                .as_str()
-                .is_some_and(|c| c != cluster)
-        {
-            continue;
-        }
-        let Some(service) = labels_of[labels::SERVICE].as_str() else {
+    // The policy and the references last recorded on each service's objects.
+    let mut services: HashMap<&str, (Option<&str>, Option<&LiveObject>)> = HashMap::new();
+    for object in live.objects.iter().filter(|o| o.owned_in(cluster)) {
+        let Some(service) = object.service() else {
             continue;
         };
-        let annotations = &object["metadata"]["annotations"];
-        if !services.contains_key(service) {
-            services.insert(service.to_owned(), (None, Vec::new()));
+        let entry = services.entry(service).or_default();
+        if let Some(policy) = object.deletion_policy() {
+            entry.0 = Some(policy);
         }
-        let Some(entry) = services.get_mut(service) else {
-            continue;
-        };
-        if let Some(policy) = annotations[DELETION_POLICY].as_str() {
-            entry.0 = Some(policy.to_owned());
-        }
-        if let Some(Value::String(deps)) = annotations.get(DEPENDS_ON) {
-            entry.1 = deps
-                .split(',')
-                .filter(|d| !d.is_empty())
-                .map(str::to_owned)
-                .collect();
+        if object.depends_on().is_some() {
+            entry.1 = Some(object);
         }
     }
     services
+        .into_iter()
+        .map(|(service, (policy, references))| {
+            let references = references
+                .and_then(LiveObject::depends_on)
+                .map(|deps| deps.map(str::to_owned).collect())
+                .unwrap_or_default();
+            (service.to_owned(), (policy.map(str::to_owned), references))
+        })
+        .collect()
 }
 
 fn members(

@@ -84,7 +84,7 @@ pub(super) fn plan_volume_growth(
                     rank: Rank::Network,
                     reason: format!("volume {claim} grows from {old_size} to {new_size}"),
                 },
-                Some(pvc.clone()),
+                Some(pvc.value().clone()),
                 Some(after),
                 vec![change],
                 false,

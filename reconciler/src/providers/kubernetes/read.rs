@@ -14,8 +14,7 @@ use firecamp_catalog::{labels, static_ip_config_map_name};
 
 use super::KubeError;
 use super::kinds::managed_kinds;
-use crate::live::{Eni, LiveState, MemberPlacement, Node, StaticIp};
-use crate::plan::kubernetes::identity;
+use crate::live::{Eni, LiveObject, LiveState, MemberPlacement, Node, StaticIp};
 use crate::plan::static_ips::usable_range;
 
 /// Objects per list page.
@@ -38,10 +37,10 @@ pub async fn read_live(client: &Client, cluster: &str) -> Result<LiveState, Kube
     for kind in managed_kinds() {
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &kind.resource);
         for item in list_all(&api, &selector, &kind.resource.plural).await? {
-            objects.push(served_object(item, &kind.resource));
+            objects.push(LiveObject::new(served_object(item, &kind.resource)));
         }
     }
-    objects.sort_by_key(identity);
+    objects.sort_by(|a, b| a.key().cmp(&b.key()));
     let pods: Api<Pod> = Api::all(client.clone());
     let mut members: Vec<MemberPlacement> = list_all(&pods, &selector, "pods")
         .await?
@@ -166,7 +165,7 @@ fn node(node: &KubeNode) -> Option<Node> {
 }
 
 /// The recorded static IPs: every `<service>-static-ips` ConfigMap's member → address entries.
-fn static_ips(objects: &[Value]) -> BTreeMap<String, StaticIp> {
+fn static_ips(objects: &[LiveObject]) -> BTreeMap<String, StaticIp> {
     let mut recorded = BTreeMap::new();
     for object in objects.iter().filter(|o| o["kind"] == "ConfigMap") {
         let Some(service) = object["metadata"]["labels"][labels::SERVICE].as_str() else {

@@ -1,0 +1,222 @@
+//! A live Kubernetes object with the facts every plan looks up on every object (identity,
+//! `resourceVersion`, firecamp's ownership labels and annotations) read once, when the object is
+//! read, and kept beside it: a plan that finds everything in sync never walks the JSON tree.
+
+use std::ops::Deref;
+
+use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde_json::Value;
+
+use firecamp_catalog::labels;
+
+use crate::plan::kubernetes::{DELETION_POLICY, DEPENDS_ON};
+
+/// A Kubernetes object as the API returned it. Reads go through [`Deref`] to the JSON; writes go
+/// through [`LiveObject::edit`], which reads the facts again. Serialized as the bare object.
+#[derive(Debug, Clone)]
+pub struct LiveObject {
+    value: Value,
+    facts: Facts,
+}
+
+/// What [`LiveObject`] keeps beside the JSON.
+#[derive(Debug, Clone, Default)]
+struct Facts {
+    kind: String,
+    namespace: String,
+    name: String,
+    resource_version: Option<String>,
+    /// Labelled `app.kubernetes.io/managed-by: firecamp`.
+    managed: bool,
+    cluster: Option<String>,
+    service: Option<String>,
+    deletion_policy: Option<String>,
+    depends_on: Option<String>,
+}
+
+impl Facts {
+    fn of(value: &Value) -> Self {
+        let text = |v: &Value| v.as_str().map(str::to_owned);
+        let metadata = &value["metadata"];
+        let labels_of = &metadata["labels"];
+        let annotations = &metadata["annotations"];
+        Self {
+            kind: text(&value["kind"]).unwrap_or_default(),
+            namespace: text(&metadata["namespace"]).unwrap_or_default(),
+            name: text(&metadata["name"]).unwrap_or_default(),
+            resource_version: text(&metadata["resourceVersion"]),
+            managed: labels_of[labels::MANAGED_BY] == labels::FIRECAMP,
+            cluster: text(&labels_of[labels::CLUSTER]),
+            service: text(&labels_of[labels::SERVICE]),
+            deletion_policy: text(&annotations[DELETION_POLICY]),
+            depends_on: text(&annotations[DEPENDS_ON]),
+        }
+    }
+}
+
+impl LiveObject {
+    /// Reads the facts of `value`.
+    #[must_use]
+    pub fn new(value: Value) -> Self {
+        let facts = Facts::of(&value);
+        Self { value, facts }
+    }
+
+    /// The object as the API returned it.
+    #[must_use]
+    pub const fn value(&self) -> &Value {
+        &self.value
+    }
+
+    /// Changes the object (tests, simulations); its facts are read again.
+    pub fn edit<R>(&mut self, change: impl FnOnce(&mut Value) -> R) -> R {
+        let result = change(&mut self.value);
+        self.facts = Facts::of(&self.value);
+        result
+    }
+
+    /// `(kind, namespace, name)`; the namespace is empty for a cluster-level object.
+    #[must_use]
+    pub fn key(&self) -> (&str, &str, &str) {
+        (&self.facts.kind, &self.facts.namespace, &self.facts.name)
+    }
+
+    /// `metadata.resourceVersion`.
+    #[must_use]
+    pub fn resource_version(&self) -> Option<&str> {
+        self.facts.resource_version.as_deref()
+    }
+
+    /// True when firecamp manages the object for `cluster` (labelled as managed by firecamp, with
+    /// no cluster label or this cluster's).
+    #[must_use]
+    pub fn owned_in(&self, cluster: &str) -> bool {
+        self.facts.managed && self.facts.cluster.as_deref().is_none_or(|c| c == cluster)
+    }
+
+    /// The service label.
+    #[must_use]
+    pub fn service(&self) -> Option<&str> {
+        self.facts.service.as_deref()
+    }
+
+    /// The deletion policy firecamp recorded on the object.
+    #[must_use]
+    pub fn deletion_policy(&self) -> Option<&str> {
+        self.facts.deletion_policy.as_deref()
+    }
+
+    /// The services firecamp recorded the object's service depends on.
+    pub fn depends_on(&self) -> Option<impl Iterator<Item = &str>> {
+        self.facts
+            .depends_on
+            .as_deref()
+            .map(|deps| deps.split(',').filter(|d| !d.is_empty()))
+    }
+}
+
+impl Deref for LiveObject {
+    type Target = Value;
+
+    fn deref(&self) -> &Value {
+        &self.value
+    }
+}
+
+impl From<Value> for LiveObject {
+    fn from(value: Value) -> Self {
+        Self::new(value)
+    }
+}
+
+impl From<LiveObject> for Value {
+    fn from(object: LiveObject) -> Self {
+        object.value
+    }
+}
+
+impl PartialEq for LiveObject {
+    fn eq(&self, other: &Self) -> bool {
+        self.value == other.value
+    }
+}
+
+impl Serialize for LiveObject {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        self.value.serialize(serializer)
+    }
+}
+
+impl<'de> Deserialize<'de> for LiveObject {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        Value::deserialize(deserializer).map(Self::new)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    fn statefulset() -> Value {
+        json!({
+            "kind": "StatefulSet",
+            "metadata": {
+                "name": "zk-a", "namespace": "data", "resourceVersion": "41",
+                "labels": {
+                    "app.kubernetes.io/managed-by": "firecamp",
+                    "firecamp.io/cluster": "prod",
+                    "firecamp.io/service": "zk",
+                },
+                "annotations": {
+                    "firecamp.io/deletion-policy": "Delete",
+                    "firecamp.io/depends-on": "a,,b",
+                },
+            },
+        })
+    }
+
+    #[test]
+    fn the_facts_are_read_from_the_object() {
+        let object = LiveObject::new(statefulset());
+        assert_eq!(object.key(), ("StatefulSet", "data", "zk-a"));
+        assert_eq!(object.resource_version(), Some("41"));
+        assert!(object.owned_in("prod"));
+        assert!(!object.owned_in("staging"));
+        assert_eq!(object.service(), Some("zk"));
+        assert_eq!(object.deletion_policy(), Some("Delete"));
+        let deps: Vec<&str> = object.depends_on().into_iter().flatten().collect();
+        assert_eq!(deps, ["a", "b"]);
+    }
+
+    #[test]
+    fn an_edit_reads_the_facts_again() {
+        let mut object = LiveObject::new(statefulset());
+        object.edit(|o| {
+            o["metadata"]["resourceVersion"] = json!("42");
+            o["metadata"]["labels"]["app.kubernetes.io/managed-by"] = json!("helm");
+        });
+        assert_eq!(object.resource_version(), Some("42"));
+        assert!(!object.owned_in("prod"));
+    }
+
+    #[test]
+    fn an_object_without_a_cluster_label_belongs_to_any_cluster() {
+        let mut value = statefulset();
+        value["metadata"]["labels"]
+            .as_object_mut()
+            .map(|l| l.remove("firecamp.io/cluster"));
+        assert!(LiveObject::new(value).owned_in("prod"));
+    }
+
+    #[test]
+    fn it_is_serialized_as_the_bare_object() {
+        let object = LiveObject::new(statefulset());
+        let text = serde_json::to_string(&object).expect("serialize");
+        assert_eq!(text, serde_json::to_string(&statefulset()).expect("json"));
+        let back: LiveObject = serde_json::from_str(&text).expect("deserialize");
+        assert_eq!(back, object);
+        assert_eq!(back.key(), object.key());
+    }
+}
