@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use firecamp_catalog::labels;
 
-use crate::plan::kubernetes::{DELETION_POLICY, DEPENDS_ON};
+use crate::plan::manifest::{DELETION_POLICY, DEPENDS_ON};
 
 /// A Kubernetes object as the API returned it. Reads go through [`Deref`] to the JSON; writes go
 /// through [`LiveObject::edit`], which reads the facts again. Serialized as the bare object.

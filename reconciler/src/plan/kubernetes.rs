@@ -3,16 +3,16 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde_json::{Value, json};
+use serde_json::Value;
 
 use firecamp_catalog::{DesiredService, KubeObject, labels, static_ip_config_map_name};
-use firecamp_schema::spec::DeletionPolicy;
 use k8s_openapi::api::core::v1::ConfigMap;
 use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 
 use super::desired::Desired;
 use super::diff::diff;
 use super::draft::{Drafts, Rank, StepSpec};
+use super::manifest::{DESIRED_HASH, manifest};
 use super::memo::{Observed, PlanMemo};
 use super::model::{Action, FieldChange, Provider};
 use super::owned::{LiveKey, Owned};
@@ -20,14 +20,6 @@ use super::restarts::{Restarts, plan_restarts};
 use super::static_ips::Allocation;
 use super::volumes::plan_volume_growth;
 use crate::live::LiveIndex;
-
-/// Annotation: hash of the desired object last applied; equal to the current one means a live
-/// difference is drift, not a change asked for in git.
-pub const DESIRED_HASH: &str = "firecamp.io/desired-hash";
-/// Annotation: the service's deletion policy, so it is known after its spec is removed.
-pub const DELETION_POLICY: &str = "firecamp.io/deletion-policy";
-/// Annotation: the services this one depends on, so deletions can run in reverse order.
-pub const DEPENDS_ON: &str = "firecamp.io/depends-on";
 
 /// StatefulSet fields the API refuses to change.
 const IMMUTABLE_STATEFULSET_FIELDS: [&str; 4] = [
@@ -82,52 +74,6 @@ fn rank(kind: &str) -> Rank {
         "Job" => Rank::Jobs,
         _ => Rank::Workload,
     }
-}
-
-/// FNV-1a (64-bit) over everything written: a stable, fast fingerprint for change detection.
-struct Fingerprint(u64);
-
-impl std::io::Write for Fingerprint {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
-        for byte in bytes {
-            self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
-        }
-        Ok(bytes.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// The desired-hash of an object: its serialized form's fingerprint, as 16 hex digits.
-fn desired_hash(value: &Value) -> String {
-    let mut fingerprint = Fingerprint(0xcbf2_9ce4_8422_2325);
-    let _ = serde_json::to_writer(&mut fingerprint, value);
-    format!("{:016x}", fingerprint.0)
-}
-
-/// The manifest firecamp applies: the catalog's object plus its own annotations.
-fn manifest(object: &KubeObject, service: Option<(&str, DeletionPolicy, &[String])>) -> Value {
-    let mut value = serde_json::to_value(object).unwrap_or(Value::Null);
-    let hash = desired_hash(&value);
-    let annotations = value["metadata"]
-        .as_object_mut()
-        .map(|m| m.entry("annotations").or_insert_with(|| json!({})));
-    if let Some(Value::Object(annotations)) = annotations {
-        annotations.insert(DESIRED_HASH.to_owned(), Value::String(hash));
-        if let Some((_, policy, depends_on)) = service {
-            let policy = match policy {
-                DeletionPolicy::Retain => "Retain",
-                DeletionPolicy::Delete => "Delete",
-            };
-            annotations.insert(DELETION_POLICY.to_owned(), Value::String(policy.to_owned()));
-            if !depends_on.is_empty() {
-                annotations.insert(DEPENDS_ON.to_owned(), Value::String(depends_on.join(",")));
-            }
-        }
-    }
-    value
 }
 
 /// Groups (services, or `""` for the cluster-level objects) whose objects are all known in sync,

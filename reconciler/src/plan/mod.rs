@@ -6,6 +6,7 @@ mod dns;
 mod draft;
 mod incremental;
 pub mod kubernetes;
+pub mod manifest;
 mod memo;
 pub mod model;
 mod order;
