@@ -345,6 +345,64 @@ fn a_service_with_a_broken_spec_is_left_exactly_as_it_is() {
 }
 
 #[test]
+fn a_service_referencing_a_rejected_service_is_left_as_it_is_and_the_others_are_planned() {
+    let live = converge(&examples(), base_live());
+    let edited: Vec<(String, String)> = example_files()
+        .into_iter()
+        .map(|(p, t)| {
+            if p.ends_with("zookeeper.yaml") {
+                (p, t.replace("replicas: 3", "replicas: 4"))
+            } else if p.ends_with("redis.yaml") {
+                (p, t.replace("shards: 3", "shards: 4"))
+            } else {
+                (p, t)
+            }
+        })
+        .collect();
+    let files: Vec<(&str, &str)> = edited
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    let plan = plan_of(&specs(&files), &live);
+    let untouched: Vec<(&str, &str)> = plan
+        .untouched
+        .iter()
+        .map(|u| (u.service.as_str(), u.reason.as_str()))
+        .collect();
+    assert_eq!(
+        untouched,
+        [
+            (
+                "kafka",
+                "it references zk, whose spec has problems; nothing is changed or deleted"
+            ),
+            (
+                "kafka-manager",
+                "it references zk, whose spec has problems; nothing is changed or deleted"
+            ),
+            ("zk", "its spec has problems; nothing is changed or deleted"),
+            (
+                "zk-metrics",
+                "it references zk, whose spec has problems; nothing is changed or deleted"
+            ),
+        ]
+    );
+    let services: std::collections::BTreeSet<_> = plan
+        .steps
+        .iter()
+        .filter_map(|s| s.service.as_deref())
+        .collect();
+    assert!(services.contains("sessions-redis"), "{services:?}");
+    assert!(
+        ["zk", "kafka", "kafka-manager", "zk-metrics"]
+            .iter()
+            .all(|s| !services.contains(s)),
+        "{:?}",
+        actions(&plan)
+    );
+}
+
+#[test]
 fn an_unparsable_file_holds_back_every_deletion() {
     let live = converge(&examples(), base_live());
     let mut files: Vec<(String, String)> = example_files()

@@ -12,6 +12,9 @@ use firecamp_schema::spec::{ClusterDocument, DeletionPolicy, ServiceDocument};
 
 use super::PlanError;
 
+/// Why a service whose document has problems is left as it is.
+const SPEC_PROBLEMS: &str = "its spec has problems; nothing is changed or deleted";
+
 /// What the plan aims for.
 #[derive(Debug, Clone)]
 pub struct Desired {
@@ -23,8 +26,9 @@ pub struct Desired {
     pub platform: Vec<KubeObject>,
     /// Each desired service's deletion policy.
     pub deletion_policies: BTreeMap<String, DeletionPolicy>,
-    /// Services whose documents have problems: left exactly as they are.
-    pub rejected: BTreeSet<String>,
+    /// Services left exactly as they are because their documents have problems, or because they
+    /// reference a service whose document has problems; with the reason, for people.
+    pub rejected: BTreeMap<String, String>,
     /// Services with `suspend: true`: left exactly as they are.
     pub suspended: BTreeSet<String>,
     /// Files that could not be read or parsed: no deletion may be decided while they exist.
@@ -47,6 +51,13 @@ impl Desired {
             cluster: &cluster,
             services: &all,
         };
+        let mut rejected: BTreeMap<String, String> = validation
+            .rejected
+            .iter()
+            .filter(|r| r.kind.as_deref() != Some("Cluster"))
+            .filter_map(|r| r.name.clone())
+            .map(|name| (name, SPEC_PROBLEMS.to_owned()))
+            .collect();
         let mut services = Vec::new();
         let mut suspended = BTreeSet::new();
         let mut deletion_policies = BTreeMap::new();
@@ -61,17 +72,20 @@ impl Desired {
                 suspended.insert(service.name().to_owned());
                 continue;
             }
-            services.push(
-                render_service(inputs, service)
-                    .map_err(|e: RenderError| PlanError::Render(service.name().to_owned(), e))?,
-            );
+            match render_service(inputs, service) {
+                Ok(rendered) => services.push(rendered),
+                // Its ZooKeeper (say) was rejected: rendering it without would change it wrongly.
+                Err(RenderError::MissingReference { reference, .. })
+                    if rejected.contains_key(&reference) =>
+                {
+                    rejected.insert(
+                        service.name().to_owned(),
+                        format!("it references {reference}, whose spec has problems; nothing is changed or deleted"),
+                    );
+                }
+                Err(e) => return Err(PlanError::Render(service.name().to_owned(), e)),
+            }
         }
-        let rejected = validation
-            .rejected
-            .iter()
-            .filter(|r| r.kind.as_deref() != Some("Cluster"))
-            .filter_map(|r| r.name.clone())
-            .collect();
         Ok(Self {
             platform: render_platform(inputs),
             cluster,
@@ -97,6 +111,6 @@ impl Desired {
     /// True when a service must be left exactly as it is.
     #[must_use]
     pub fn is_untouchable(&self, service: &str) -> bool {
-        self.rejected.contains(service) || self.suspended.contains(service)
+        self.rejected.contains_key(service) || self.suspended.contains(service)
     }
 }

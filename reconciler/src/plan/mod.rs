@@ -128,9 +128,9 @@ fn plan_with(
     let untouched = desired
         .rejected
         .iter()
-        .map(|s| Untouched {
-            service: s.clone(),
-            reason: "its spec has problems; nothing is changed or deleted".to_owned(),
+        .map(|(service, reason)| Untouched {
+            service: service.clone(),
+            reason: reason.clone(),
         })
         .chain(desired.suspended.iter().map(|s| Untouched {
             service: s.clone(),

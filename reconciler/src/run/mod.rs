@@ -272,8 +272,8 @@ impl<'a> Reconciler<'a> {
             .load(&dir, read_specs(&dir, &limits)?, &limits)?;
         let cluster = {
             let desired = self.planner.desired().ok_or(PlanError::NoCluster)?;
-            for name in &desired.rejected {
-                tracing::warn!(service = %name, "its spec has problems; left exactly as it is");
+            for (name, reason) in &desired.rejected {
+                tracing::warn!(service = %name, "left exactly as it is: {reason}");
             }
             desired.cluster.clone()
         };

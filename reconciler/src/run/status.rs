@@ -120,12 +120,12 @@ impl Status {
             };
             self.services.insert(name.to_owned(), status);
         }
-        for name in &desired.rejected {
+        for (name, reason) in &desired.rejected {
             self.services.insert(
                 name.clone(),
                 ServiceStatus {
                     state: State::Stalled,
-                    reason: "its spec has problems; left exactly as it is".to_owned(),
+                    reason: format!("left exactly as it is: {reason}"),
                 },
             );
         }
