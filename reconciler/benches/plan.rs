@@ -1,8 +1,12 @@
 //! Planning a large cluster that is in sync: 1,000 services with 5,000 members (500 ZooKeeper
 //! ensembles of 5 and 500 Kafka clusters of 5 brokers, one file per pair) against the floor of
-//! reading and parsing the same YAML files.
+//! reading and parsing the same YAML files. Both run on the allocator the `firecamp` binary ships
+//! with (jemalloc).
 
 mod support;
+
+#[global_allocator]
+static ALLOCATOR: tikv_jemallocator::Jemalloc = tikv_jemallocator::Jemalloc;
 
 use std::hint::black_box;
 

@@ -14,7 +14,7 @@ use std::net::Ipv4Addr;
 use serde::{Deserialize, Serialize};
 
 pub use index::LiveIndex;
-pub use object::LiveObject;
+pub use object::{LiveObject, key_hash};
 pub use simulate::{as_served, simulate_apply};
 pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError, read_snapshot, write_snapshot};
 

@@ -22,6 +22,8 @@ pub struct LiveObject {
 /// What [`LiveObject`] keeps beside the JSON.
 #[derive(Debug, Clone, Default)]
 struct Facts {
+    /// [`key_hash`] of the identity.
+    key_hash: u64,
     kind: String,
     namespace: String,
     name: String,
@@ -40,10 +42,14 @@ impl Facts {
         let metadata = &value["metadata"];
         let labels_of = &metadata["labels"];
         let annotations = &metadata["annotations"];
+        let kind = text(&value["kind"]).unwrap_or_default();
+        let namespace = text(&metadata["namespace"]).unwrap_or_default();
+        let name = text(&metadata["name"]).unwrap_or_default();
         Self {
-            kind: text(&value["kind"]).unwrap_or_default(),
-            namespace: text(&metadata["namespace"]).unwrap_or_default(),
-            name: text(&metadata["name"]).unwrap_or_default(),
+            key_hash: key_hash(&kind, &namespace, &name),
+            kind,
+            namespace,
+            name,
             resource_version: text(&metadata["resourceVersion"]),
             managed: labels_of[labels::MANAGED_BY] == labels::FIRECAMP,
             cluster: text(&labels_of[labels::CLUSTER]),
@@ -81,6 +87,12 @@ impl LiveObject {
         (&self.facts.kind, &self.facts.namespace, &self.facts.name)
     }
 
+    /// [`key_hash`] of [`LiveObject::key`], computed when the object was read.
+    #[must_use]
+    pub const fn key_hash(&self) -> u64 {
+        self.facts.key_hash
+    }
+
     /// `metadata.resourceVersion`.
     #[must_use]
     pub fn resource_version(&self) -> Option<&str> {
@@ -113,6 +125,21 @@ impl LiveObject {
             .as_deref()
             .map(|deps| deps.split(',').filter(|d| !d.is_empty()))
     }
+}
+
+/// A well-mixed 64-bit hash of an object's `(kind, namespace, name)`, for indexes by identity
+/// that should not read the strings again (FNV-1a, then the SplitMix64 finalizer).
+#[must_use]
+pub fn key_hash(kind: &str, namespace: &str, name: &str) -> u64 {
+    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    for part in [kind, namespace, name] {
+        for byte in part.bytes().chain([0xff]) {
+            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
+        }
+    }
+    hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+    hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+    hash ^ (hash >> 31)
 }
 
 impl Deref for LiveObject {
@@ -181,6 +208,8 @@ mod tests {
     fn the_facts_are_read_from_the_object() {
         let object = LiveObject::new(statefulset());
         assert_eq!(object.key(), ("StatefulSet", "data", "zk-a"));
+        assert_eq!(object.key_hash(), key_hash("StatefulSet", "data", "zk-a"));
+        assert_ne!(object.key_hash(), key_hash("StatefulSet", "dat", "azk-a"));
         assert_eq!(object.resource_version(), Some("41"));
         assert!(object.owned_in("prod"));
         assert!(!object.owned_in("staging"));

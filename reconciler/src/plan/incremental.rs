@@ -96,8 +96,8 @@ impl Planner {
     /// See [`PlanError`]; [`PlanError::NoCluster`] when no spec set is loaded.
     pub fn plan(&mut self, live: &LiveState, options: PlanOptions) -> Result<Plan, PlanError> {
         let specs = self.specs.as_mut().ok_or(PlanError::NoCluster)?;
-        let owned = Owned::new(&live.objects, &specs.desired.cluster.metadata.name);
-        let fresh = self.memo.fresh_groups(&owned);
+        let mut owned = Owned::new(&live.objects, &specs.desired.cluster.metadata.name);
+        let fresh = self.memo.fresh_groups(&mut owned);
         let planned = specs.render(&fresh).and_then(|()| {
             let known = Known {
                 memo: &self.memo,

@@ -96,7 +96,7 @@ pub(crate) fn plan_objects(
 ) {
     let is_fresh = |group: &str| known.is_some_and(|k| k.fresh.contains(group));
     if let (true, Some(known)) = (is_fresh(""), known) {
-        still_in_sync("", None, known, &mut owned, index, out);
+        still_in_sync("", None, known, index, out);
     } else {
         for object in &desired.platform {
             let value = manifest(object, None);
@@ -112,7 +112,7 @@ pub(crate) fn plan_objects(
         let annotations = Some((service.name.as_str(), policy, service.depends_on.as_slice()));
         if let (true, Some(known)) = (is_fresh(&service.name), known) {
             let name = Some(service.name.as_str());
-            still_in_sync(&service.name, name, known, &mut owned, index, out);
+            still_in_sync(&service.name, name, known, index, out);
         } else {
             for object in &service.objects {
                 let value = manifest(object, annotations);
@@ -136,20 +136,17 @@ pub(crate) fn plan_objects(
     plan_deletions(desired, &owned, policies, out);
 }
 
-/// A group known in sync: its objects are counted in sync; only its members' pods are checked,
-/// since they move without the objects moving.
+/// A group known in sync (its live objects were claimed when it was found so): its objects are
+/// counted in sync; only its members' pods are checked, since they move without the objects
+/// moving.
 fn still_in_sync(
     group: &str,
     service: Option<&str>,
     known: Known<'_>,
-    owned: &mut Owned<'_>,
     index: &LiveIndex<'_>,
     out: &mut Drafts,
 ) {
-    for ((kind, namespace, name), restarts) in known.memo.objects_of(group) {
-        if owned.claim(kind, namespace, name).is_none() {
-            continue;
-        }
+    for (_, restarts) in known.memo.objects_of(group) {
         if let Some(restarts) = restarts {
             plan_restarts(restarts, service, index, out);
         }

@@ -63,21 +63,28 @@ impl PlanMemo {
     }
 
     /// The groups whose every desired object is in sync with its live object as read now
-    /// (`owned`: the objects firecamp owns in the cluster).
-    pub(crate) fn fresh_groups(&self, owned: &Owned<'_>) -> BTreeSet<String> {
-        self.groups
-            .iter()
-            .filter(|(_, objects)| {
-                objects.iter().all(|seen| {
-                    let (kind, namespace, name) = &seen.key;
-                    let now = owned
-                        .get(kind, namespace, name)
-                        .and_then(|live| live.resource_version());
-                    seen.in_sync_at.is_some() && now == seen.in_sync_at.as_deref()
-                })
-            })
-            .map(|(group, _)| group.clone())
-            .collect()
+    /// (`owned`: the objects firecamp owns in the cluster). Their objects are claimed.
+    pub(crate) fn fresh_groups(&self, owned: &mut Owned<'_>) -> BTreeSet<String> {
+        let mut fresh = BTreeSet::new();
+        let mut positions = Vec::new();
+        for (group, objects) in &self.groups {
+            positions.clear();
+            let in_sync = objects.iter().all(|seen| {
+                let (kind, namespace, name) = &seen.key;
+                let Some((position, live)) = owned.find(kind, namespace, name) else {
+                    return false;
+                };
+                positions.push(position);
+                seen.in_sync_at.is_some() && live.resource_version() == seen.in_sync_at.as_deref()
+            });
+            if in_sync {
+                for &position in &positions {
+                    owned.claim_at(position);
+                }
+                fresh.insert(group.clone());
+            }
+        }
+        fresh
     }
 
     /// A group's desired objects, with the restart facts of its StatefulSets.
