@@ -13,7 +13,7 @@ use super::model::FieldChange;
 #[must_use]
 pub fn diff(desired: &Value, live: &Value) -> Vec<FieldChange> {
     let mut changes = Vec::new();
-    walk("", desired, Some(live), &mut changes);
+    walk(&mut String::new(), desired, Some(live), &mut changes);
     changes
 }
 
@@ -64,19 +64,27 @@ fn join(path: &str, key: &str) -> String {
     }
 }
 
-fn walk(path: &str, desired: &Value, live: Option<&Value>, out: &mut Vec<FieldChange>) {
+/// Compares `desired` with `live` at `path` (a buffer each level extends and restores, so
+/// comparing an object in sync allocates nothing).
+fn walk(path: &mut String, desired: &Value, live: Option<&Value>, out: &mut Vec<FieldChange>) {
     let Some(live) = live else {
         out.push(FieldChange {
-            path: path.to_owned(),
+            path: path.clone(),
             before: None,
             after: Some(desired.clone()),
         });
         return;
     };
+    let at = path.len();
     match (desired, live) {
         (Value::Object(d), Value::Object(l)) => {
             for (key, value) in d {
-                walk(&join(path, key), value, l.get(key), out);
+                if at > 0 {
+                    path.push('.');
+                }
+                path.push_str(key);
+                walk(path, value, l.get(key), out);
+                path.truncate(at);
             }
         }
         (Value::Array(d), Value::Array(l)) => match merge_key(path, d) {
@@ -84,24 +92,34 @@ fn walk(path: &str, desired: &Value, live: Option<&Value>, out: &mut Vec<FieldCh
                 for item in d {
                     let id = &item[key];
                     let matching = l.iter().find(|candidate| &candidate[key] == id);
-                    let label = id.as_str().map_or_else(|| id.to_string(), str::to_owned);
-                    walk(&format!("{path}[{label}]"), item, matching, out);
+                    path.push('[');
+                    match id.as_str() {
+                        Some(label) => path.push_str(label),
+                        None => path.push_str(&id.to_string()),
+                    }
+                    path.push(']');
+                    walk(path, item, matching, out);
+                    path.truncate(at);
                 }
             }
             None if d.len() == l.len() => {
                 for (i, (item, other)) in d.iter().zip(l).enumerate() {
-                    walk(&format!("{path}[{i}]"), item, Some(other), out);
+                    path.push('[');
+                    path.push_str(&i.to_string());
+                    path.push(']');
+                    walk(path, item, Some(other), out);
+                    path.truncate(at);
                 }
             }
             None => out.push(FieldChange {
-                path: path.to_owned(),
+                path: path.clone(),
                 before: Some(live.clone()),
                 after: Some(desired.clone()),
             }),
         },
         _ if same_scalar(path, desired, live) => {}
         _ => out.push(FieldChange {
-            path: path.to_owned(),
+            path: path.clone(),
             before: Some(live.clone()),
             after: Some(desired.clone()),
         }),
@@ -121,10 +139,11 @@ fn merge_key(path: &str, items: &[Value]) -> Option<&'static str> {
         "ports" => "port",
         _ => return None,
     };
-    let values: Vec<&Value> = items.iter().filter_map(|item| item.get(key)).collect();
-    let distinct: std::collections::BTreeSet<String> =
-        values.iter().map(|v| v.to_string()).collect();
-    (values.len() == items.len() && distinct.len() == items.len()).then_some(key)
+    let distinct = items.iter().enumerate().all(|(i, item)| {
+        item.get(key)
+            .is_some_and(|value| items[..i].iter().all(|other| other.get(key) != Some(value)))
+    });
+    distinct.then_some(key)
 }
 
 /// Equal values, or the same quantity written two ways, or a number and its decimal string.
