@@ -146,7 +146,7 @@ fn still_in_sync(
     index: &LiveIndex<'_>,
     out: &mut Drafts,
 ) {
-    for (_, restarts) in known.memo.objects_of(group) {
+    for restarts in known.memo.objects_of(group) {
         if let Some(restarts) = restarts {
             plan_restarts(restarts, service, index, out);
         }

@@ -87,16 +87,13 @@ impl PlanMemo {
         fresh
     }
 
-    /// A group's desired objects, with the restart facts of its StatefulSets.
-    pub(crate) fn objects_of(
-        &self,
-        group: &str,
-    ) -> impl Iterator<Item = (&ObjectKey, Option<&Restarts>)> {
+    /// A group's desired objects, each as the restart facts of a StatefulSet or `None`.
+    pub(crate) fn objects_of(&self, group: &str) -> impl Iterator<Item = Option<&Restarts>> {
         self.groups
             .get(group)
             .into_iter()
             .flatten()
-            .map(|seen| (&seen.key, seen.restarts.as_ref()))
+            .map(|seen| seen.restarts.as_ref())
     }
 
     /// Learns what a plan saw: the fresh groups stay as they are, the groups the plan rendered
