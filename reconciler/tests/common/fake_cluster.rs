@@ -65,9 +65,6 @@ impl Drop for FakeCluster {
     }
 }
 
-/// How long one pass of the stand-in controllers may take before it is abandoned.
-const PASS_TIMEOUT: Duration = Duration::from_secs(10);
-
 impl FakeCluster {
     /// A cluster whose nodes are the network's instances; the stand-in controllers run every 10 ms.
     pub async fn start(network: &TestNetwork) -> Self {
@@ -125,9 +122,10 @@ impl FakeCluster {
         // The stand-in controllers talk to the fake directly: only firecamp's requests are
         // recorded as calls.
         let background = fake.clone();
-        let gate = Arc::new(tokio::sync::Mutex::new(()));
+        let writes = Arc::new(tokio::sync::Mutex::new(()));
         let client =
-            super::namespaces::with_namespaces(fake, Arc::clone(&requests), Arc::clone(&gate));
+            super::namespaces::with_namespaces(fake, Arc::clone(&requests), Arc::clone(&writes));
+        let gate = Arc::new(tokio::sync::Mutex::new(()));
         let paused = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let pause = Arc::clone(&paused);
         let working = Arc::clone(&gate);
@@ -135,16 +133,10 @@ impl FakeCluster {
             loop {
                 {
                     let _working = working.lock().await;
-                    if !pause.load(Ordering::SeqCst) {
-                        // A pass that hangs (seen under full CI load: a deleted member was not
-                        // made again for 90 s) is abandoned, so the next pass can run.
-                        match tokio::time::timeout(PASS_TIMEOUT, settle(&background)).await {
-                            Ok(Ok(())) => {}
-                            Ok(Err(error)) => eprintln!("stand-in controllers: {error}"),
-                            Err(_) => eprintln!(
-                                "stand-in controllers: a pass took over {PASS_TIMEOUT:?}, abandoned"
-                            ),
-                        }
+                    if !pause.load(Ordering::SeqCst)
+                        && let Err(error) = settle(&background, &writes).await
+                    {
+                        eprintln!("stand-in controllers: {error}");
                     }
                 }
                 tokio::time::sleep(Duration::from_millis(10)).await;
@@ -180,7 +172,8 @@ impl FakeCluster {
 
 /// One pass of the stand-in controllers. A StatefulSet that cannot be handled (say, deleted since
 /// the list) does not hold back the others; the first such error is returned after the pass.
-async fn settle(client: &kube::Client) -> kube::Result<()> {
+/// Status writes hold `writes`, as firecamp's writes do (see `namespaces::with_namespaces`).
+async fn settle(client: &kube::Client, writes: &tokio::sync::Mutex<()>) -> kube::Result<()> {
     let nodes: Vec<Node> = Api::<Node>::all(client.clone())
         .list(&ListParams::default())
         .await?
@@ -188,7 +181,7 @@ async fn settle(client: &kube::Client) -> kube::Result<()> {
     let statefulsets: Api<StatefulSet> = Api::all(client.clone());
     let mut failed = None;
     for statefulset in statefulsets.list(&ListParams::default()).await?.items {
-        if let Err(error) = run_statefulset(client, &statefulset, &nodes).await {
+        if let Err(error) = run_statefulset(client, &statefulset, &nodes, writes).await {
             failed.get_or_insert(error);
         }
     }
@@ -210,6 +203,7 @@ async fn settle(client: &kube::Client) -> kube::Result<()> {
             json!({"succeeded": 1, "conditions": [{"type": "Complete", "status": "True"}]})
         };
         let namespace = job.metadata.namespace.clone().unwrap_or_default();
+        let _alone = writes.lock().await;
         Api::<Job>::namespaced(client.clone(), &namespace)
             .patch_status(
                 job.metadata.name.as_deref().unwrap_or_default(),
@@ -226,6 +220,7 @@ async fn run_statefulset(
     client: &kube::Client,
     statefulset: &StatefulSet,
     nodes: &[Node],
+    writes: &tokio::sync::Mutex<()>,
 ) -> kube::Result<()> {
     let name = statefulset.metadata.name.clone().unwrap_or_default();
     let namespace = statefulset.metadata.namespace.clone().unwrap_or_default();
@@ -297,6 +292,7 @@ async fn run_statefulset(
         "status": {"replicas": replicas, "readyReplicas": ready,
                    "observedGeneration": statefulset.metadata.generation.unwrap_or(0)}
     });
+    let _alone = writes.lock().await;
     match Api::<StatefulSet>::namespaced(client.clone(), &namespace)
         .patch_status(&name, &PatchParams::default(), &Patch::Merge(status))
         .await

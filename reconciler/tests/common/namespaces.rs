@@ -16,26 +16,26 @@ use serde_json::{Value, json};
 
 use super::fake_cluster::Requests;
 
-/// A client whose Namespace requests are served here and all others by `fake`. Writes wait for
-/// `controllers` (held by the stand-in controllers for a whole pass): kube-fake-client 0.3 updates
-/// an object by reading it, then writing it back, with no lock in between, so a stand-in status
+/// A client whose Namespace requests are served here and all others by `fake`. Writes hold
+/// `writes`, as the stand-in controllers' status writes do: kube-fake-client 0.3 updates an
+/// object by reading it, then writing it back, with no lock in between, so a stand-in status
 /// write racing firecamp's write could undo it (a StatefulSet back on its old template, its
 /// restarted member made again and again from it) or bring a deleted object back (a replaced
 /// StatefulSet that "still exists"); both were seen under full CI load.
 pub fn with_namespaces(
     fake: kube::Client,
     requests: Arc<Requests>,
-    controllers: Arc<tokio::sync::Mutex<()>>,
+    writes: Arc<tokio::sync::Mutex<()>>,
 ) -> kube::Client {
     let store = Arc::new(Mutex::new(BTreeMap::<String, Value>::new()));
     let serial = Arc::new(AtomicU64::new(1));
     let service = tower::service_fn(move |request: Request<Body>| {
-        let (fake, store, serial, requests, controllers) = (
+        let (fake, store, serial, requests, writes) = (
             fake.clone(),
             Arc::clone(&store),
             Arc::clone(&serial),
             Arc::clone(&requests),
-            Arc::clone(&controllers),
+            Arc::clone(&writes),
         );
         async move {
             let path: Vec<String> = request
@@ -63,7 +63,7 @@ pub fn with_namespaces(
                 if request.method() == Method::GET {
                     return fake.send(request).await;
                 }
-                let _between_passes = controllers.lock().await;
+                let _alone = writes.lock().await;
                 return fake.send(request).await;
             }
             let method = request.method().clone();
