@@ -2,7 +2,9 @@
 
 mod common;
 
-use common::{base_live, cluster_yaml, converge, example_files, examples, plan_of, specs};
+use common::{
+    base_live, cluster_yaml, converge, edited_examples, example_files, examples, plan_of, specs,
+};
 use firecamp::live::{LiveState, simulate_apply};
 use firecamp::plan::{Action, Desired, PlanError, PlanOptions, Provider, plan};
 
@@ -324,21 +326,14 @@ fn a_removed_service_with_deletion_policy_delete_loses_volumes_ips_and_records()
 fn a_service_with_a_broken_spec_is_left_exactly_as_it_is() {
     let validation = examples();
     let live = converge(&validation, base_live());
-    let broken: Vec<(String, String)> = example_files()
-        .into_iter()
-        .map(|(p, t)| {
-            if p.ends_with("consul.yaml") {
-                (p, t.replace("replicas: 3", "replicas: 4"))
-            } else {
-                (p, t)
-            }
-        })
-        .collect();
-    let files: Vec<(&str, &str)> = broken
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let plan = plan_of(&specs(&files), &live);
+    let broken = edited_examples(|path, text| {
+        if path.ends_with("consul.yaml") {
+            text.replace("replicas: 3", "replicas: 4")
+        } else {
+            text
+        }
+    });
+    let plan = plan_of(&broken, &live);
     assert!(plan.steps.is_empty(), "{:?}", actions(&plan));
     assert_eq!(plan.untouched.len(), 1);
     assert_eq!(plan.untouched[0].service, "consul");
@@ -347,23 +342,16 @@ fn a_service_with_a_broken_spec_is_left_exactly_as_it_is() {
 #[test]
 fn a_service_referencing_a_rejected_service_is_left_as_it_is_and_the_others_are_planned() {
     let live = converge(&examples(), base_live());
-    let edited: Vec<(String, String)> = example_files()
-        .into_iter()
-        .map(|(p, t)| {
-            if p.ends_with("zookeeper.yaml") {
-                (p, t.replace("replicas: 3", "replicas: 4"))
-            } else if p.ends_with("redis.yaml") {
-                (p, t.replace("shards: 3", "shards: 4"))
-            } else {
-                (p, t)
-            }
-        })
-        .collect();
-    let files: Vec<(&str, &str)> = edited
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let plan = plan_of(&specs(&files), &live);
+    let edited = edited_examples(|path, text| {
+        if path.ends_with("zookeeper.yaml") {
+            text.replace("replicas: 3", "replicas: 4")
+        } else if path.ends_with("redis.yaml") {
+            text.replace("shards: 3", "shards: 4")
+        } else {
+            text
+        }
+    });
+    let plan = plan_of(&edited, &live);
     let untouched: Vec<(&str, &str)> = plan
         .untouched
         .iter()
@@ -585,22 +573,14 @@ fn a_saved_plan_is_refused_once_the_specs_or_the_live_state_move() {
 #[test]
 fn a_namespace_firecamp_no_longer_uses_is_kept_with_a_warning() {
     let live = converge(&examples(), base_live());
-    let files: Vec<(String, String)> = example_files()
-        .into_iter()
-        .map(|(path, text)| {
-            let text = if path == "cluster.yaml" {
-                text.replace("namespace: firecamp", "namespace: data")
-            } else {
-                text
-            };
-            (path, text)
-        })
-        .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let plan = plan_of(&specs(&refs), &live);
+    let moved = edited_examples(|path, text| {
+        if path == "cluster.yaml" {
+            text.replace("namespace: firecamp", "namespace: data")
+        } else {
+            text
+        }
+    });
+    let plan = plan_of(&moved, &live);
     assert!(
         plan.steps.iter().any(|s| s.action == Action::Delete),
         "the old objects go"

@@ -9,7 +9,7 @@ use serde_json::Value;
 
 use firecamp_catalog::labels;
 
-use crate::plan::manifest::{DELETION_POLICY, DEPENDS_ON};
+use crate::plan::manifest::{DELETION_POLICY, DEPENDS_ON, Fingerprint};
 
 /// A Kubernetes object as the API returned it. Reads go through [`Deref`] to the JSON; writes go
 /// through [`LiveObject::edit`], which reads the facts again. Serialized as the bare object.
@@ -20,7 +20,7 @@ pub struct LiveObject {
 }
 
 /// What [`LiveObject`] keeps beside the JSON.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone)]
 struct Facts {
     /// [`key_hash`] of the identity.
     key_hash: u64,
@@ -131,12 +131,12 @@ impl LiveObject {
 /// that should not read the strings again (FNV-1a, then the SplitMix64 finalizer).
 #[must_use]
 pub fn key_hash(kind: &str, namespace: &str, name: &str) -> u64 {
-    let mut hash: u64 = 0xcbf2_9ce4_8422_2325;
+    let mut fingerprint = Fingerprint::new();
     for part in [kind, namespace, name] {
-        for byte in part.bytes().chain([0xff]) {
-            hash = (hash ^ u64::from(byte)).wrapping_mul(0x0100_0000_01b3);
-        }
+        fingerprint.add(part.as_bytes());
+        fingerprint.add(&[0xff]);
     }
+    let mut hash = fingerprint.value();
     hash = (hash ^ (hash >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
     hash = (hash ^ (hash >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
     hash ^ (hash >> 31)
@@ -153,12 +153,6 @@ impl Deref for LiveObject {
 impl From<Value> for LiveObject {
     fn from(value: Value) -> Self {
         Self::new(value)
-    }
-}
-
-impl From<LiveObject> for Value {
-    fn from(object: LiveObject) -> Self {
-        object.value
     }
 }
 

@@ -16,13 +16,30 @@ pub const DELETION_POLICY: &str = "firecamp.io/deletion-policy";
 pub const DEPENDS_ON: &str = "firecamp.io/depends-on";
 
 /// FNV-1a (64-bit) over everything written: a stable, fast fingerprint for change detection.
-struct Fingerprint(u64);
+pub(crate) struct Fingerprint(u64);
 
-impl std::io::Write for Fingerprint {
-    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+impl Fingerprint {
+    /// The fingerprint of nothing yet.
+    pub(crate) const fn new() -> Self {
+        Self(0xcbf2_9ce4_8422_2325)
+    }
+
+    /// Adds `bytes`.
+    pub(crate) fn add(&mut self, bytes: &[u8]) {
         for byte in bytes {
             self.0 = (self.0 ^ u64::from(*byte)).wrapping_mul(0x0100_0000_01b3);
         }
+    }
+
+    /// The fingerprint of everything added.
+    pub(crate) const fn value(&self) -> u64 {
+        self.0
+    }
+}
+
+impl std::io::Write for Fingerprint {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        self.add(bytes);
         Ok(bytes.len())
     }
 
@@ -33,9 +50,9 @@ impl std::io::Write for Fingerprint {
 
 /// The desired-hash of an object: its serialized form's fingerprint, as 16 hex digits.
 fn desired_hash(value: &Value) -> String {
-    let mut fingerprint = Fingerprint(0xcbf2_9ce4_8422_2325);
+    let mut fingerprint = Fingerprint::new();
     let _ = serde_json::to_writer(&mut fingerprint, value);
-    format!("{:016x}", fingerprint.0)
+    format!("{:016x}", fingerprint.value())
 }
 
 /// The manifest firecamp applies: the catalog's object plus its own annotations.

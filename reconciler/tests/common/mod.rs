@@ -39,6 +39,22 @@ pub fn specs(files: &[(&str, &str)]) -> Validation {
     validate_files(Path::new("specs"), sources, &Limits::default())
 }
 
+/// The example files with `edit` applied to each file's text (given its path), validated.
+pub fn edited_examples(edit: impl Fn(&str, String) -> String) -> Validation {
+    let files: Vec<(String, String)> = example_files()
+        .into_iter()
+        .map(|(path, text)| {
+            let text = edit(&path, text);
+            (path, text)
+        })
+        .collect();
+    let refs: Vec<(&str, &str)> = files
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
+    specs(&refs)
+}
+
 /// The examples' Cluster document.
 pub fn cluster_yaml() -> String {
     std::fs::read_to_string(repo().join("examples/cluster.yaml")).expect("cluster.yaml")

@@ -167,11 +167,11 @@ fn node(node: &KubeNode) -> Option<Node> {
 /// The recorded static IPs: every `<service>-static-ips` ConfigMap's member → address entries.
 fn static_ips(objects: &[LiveObject]) -> BTreeMap<String, StaticIp> {
     let mut recorded = BTreeMap::new();
-    for object in objects.iter().filter(|o| o["kind"] == "ConfigMap") {
-        let Some(service) = object["metadata"]["labels"][labels::SERVICE].as_str() else {
+    for object in objects.iter().filter(|o| o.key().0 == "ConfigMap") {
+        let Some(service) = object.service() else {
             continue;
         };
-        if object["metadata"]["name"] != static_ip_config_map_name(service).as_str() {
+        if object.key().2 != static_ip_config_map_name(service) {
             continue;
         }
         for (member, ip) in object["data"].as_object().into_iter().flatten() {
