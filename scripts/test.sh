@@ -5,7 +5,10 @@
 #     the moto server (an AWS emulator the AWS provider tests start on 127.0.0.1);
 #   - Debian's redis-server, postgresql and zookeeper: the real servers the rendered configs are
 #     started with (on 127.0.0.1) by catalog/tests/real_servers.rs;
-#   - libssl-dev and pkg-config, which git2's https support builds against.
+#   - libssl-dev and pkg-config, which git2's https support builds against;
+#   - the real Kubernetes control plane the Kubernetes-facing tests run on (etcd, kube-apiserver,
+#     kube-controller-manager, kube-scheduler and kwok, built from Go modules by
+#     scripts/k8s-build.sh once per version, then reused from its cache outside the repository).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -27,6 +30,15 @@ if [ ! -x .venv/bin/kubernetes-validate ] || [ ! -x .venv/bin/moto_server ]; the
   python3 -m venv .venv
   .venv/bin/pip install --quiet --disable-pip-version-check 'kubernetes-validate==1.37.0' 'moto[server]==5.2.5'
 fi
+
+echo "== Kubernetes test world (scripts/k8s-build.sh)"
+build_log="${TMPDIR:-/tmp}/firecamp-k8s-build.log"
+if ! FIRECAMP_K8S_BIN="$(bash scripts/k8s-build.sh 2>"$build_log" | tail -1)"; then
+  tail -50 "$build_log"
+  exit 1
+fi
+tail -3 "$build_log"
+export FIRECAMP_K8S_BIN
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Incremental caches only pay off across edits; a test run builds once.

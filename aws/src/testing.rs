@@ -143,6 +143,18 @@ pub async fn test_network_in(
     client: &aws_sdk_ec2::Client,
     subnets: &[(&str, &str)],
 ) -> TestNetwork {
+    test_network_sized(client, subnets, 2).await
+}
+
+/// [`test_network_in`] with `instances` instances per subnet.
+///
+/// # Panics
+/// When moto refuses a call.
+pub async fn test_network_sized(
+    client: &aws_sdk_ec2::Client,
+    subnets: &[(&str, &str)],
+    instances: usize,
+) -> TestNetwork {
     let vpc = client
         .create_vpc()
         .cidr_block("10.0.0.0/16")
@@ -203,7 +215,7 @@ pub async fn test_network_in(
                 .await
                 .expect("foreign address");
         }
-        for _ in 0..2 {
+        for _ in 0..instances {
             let run = client
                 .run_instances()
                 .image_id(&image)

@@ -100,6 +100,7 @@ pub enum Controllers {
 #[derive(Debug)]
 pub struct ControlPlane {
     dir: PathBuf,
+    ca_cert: PathBuf,
     kubeconfig: PathBuf,
     server: String,
     components: Vec<Component>,
@@ -158,11 +159,16 @@ impl ControlPlane {
         let server = format!("https://127.0.0.1:{api_port}");
         let mut plane = Self {
             kubeconfig: dir.join("kubeconfig"),
+            ca_cert: pki.ca_cert.clone(),
             dir: dir.clone(),
             server: server.clone(),
             components: Vec::new(),
         };
-        write_kubeconfig(&plane.kubeconfig, &server, &pki)?;
+        std::fs::write(
+            &plane.kubeconfig,
+            kubeconfig_text(&server, &pki.ca_cert, &pki.admin_token),
+        )
+        .map_err(|e| WorldError::io(&plane.kubeconfig, e))?;
         let p = |path: &Path| path.display().to_string();
         let etcd_url = format!("http://127.0.0.1:{etcd_client}");
         let peer_url = format!("http://127.0.0.1:{etcd_peer}");
@@ -306,6 +312,18 @@ impl ControlPlane {
     /// every test makes its own).
     pub async fn client(&self) -> Result<kube::Client, WorldError> {
         client_of(&self.kubeconfig).await
+    }
+
+    /// A client that authenticates with `token` (say, a ServiceAccount's, to be held to its RBAC).
+    pub async fn client_with_token(&self, token: &str) -> Result<kube::Client, WorldError> {
+        let kubeconfig =
+            Kubeconfig::from_yaml(&kubeconfig_text(&self.server, &self.ca_cert, token))
+                .map_err(|e| WorldError::Kubernetes(format!("kubeconfig: {e}")))?;
+        let config =
+            kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+                .await
+                .map_err(|e| WorldError::Kubernetes(format!("kubeconfig: {e}")))?;
+        kube::Client::try_from(config).map_err(WorldError::kube("client"))
     }
 
     /// Pauses (`true`, `SIGSTOP`) or resumes (`false`) some of the controllers.
@@ -465,18 +483,19 @@ fn stage_files(bin: &Path, dir: &Path) -> Result<String, WorldError> {
         .join(","))
 }
 
-fn write_kubeconfig(path: &Path, server: &str, pki: &Pki) -> Result<(), WorldError> {
-    let config = json!({
+/// A kubeconfig (JSON) for `server` with a bearer token.
+fn kubeconfig_text(server: &str, ca_cert: &Path, token: &str) -> String {
+    json!({
         "apiVersion": "v1",
         "kind": "Config",
         "clusters": [{"name": "firecamp-test-world",
-                      "cluster": {"server": server, "certificate-authority": pki.ca_cert}}],
-        "users": [{"name": "admin", "user": {"token": pki.admin_token}}],
+                      "cluster": {"server": server, "certificate-authority": ca_cert}}],
+        "users": [{"name": "user", "user": {"token": token}}],
         "contexts": [{"name": "firecamp-test-world",
-                      "context": {"cluster": "firecamp-test-world", "user": "admin"}}],
+                      "context": {"cluster": "firecamp-test-world", "user": "user"}}],
         "current-context": "firecamp-test-world"
-    });
-    std::fs::write(path, config.to_string()).map_err(|e| WorldError::io(path, e))
+    })
+    .to_string()
 }
 
 /// The control plane shared by the tests of one test binary, started by the first that asks.

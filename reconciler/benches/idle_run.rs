@@ -1,11 +1,10 @@
 //! `firecamp run` with nothing to do, against the 1,000-service benchmark repo (5,000 members)
-//! installed on kube-fake-client's in-memory API server (stand-in controllers made the pods, then
-//! paused) and moto (the members' records), specs from a git repository by path. Two ticks are
+//! installed on the test world's real control plane (its controllers and kwok made the pods, then
+//! were paused) and moto (the members' records), specs from a git repository by path. Two ticks are
 //! measured: the settled tick (the remote did not move and the last tick left nothing to do: one
 //! poll, no plan work) and the re-planning tick (what `--self-heal` does every time: poll,
 //! validate, render, read every managed object, ENI and record in bulk, plan). The process's
-//! resident memory (which includes the in-memory API server holding the objects and pods; moto
-//! is another process) and CPU time per tick are printed.
+//! resident memory (the API server and moto are other processes) and CPU time per tick are printed.
 
 #[path = "../tests/common/mod.rs"]
 mod common;
@@ -95,7 +94,7 @@ fn bench(c: &mut Criterion) {
     publish(&work, &bare, "1,000 services");
     let cache = dir.path().join("checkout");
 
-    // Install: apply until a plan is empty (the stand-in controllers place the pods meanwhile).
+    // Install: apply until a plan is empty (the controllers and kwok place the pods meanwhile).
     let apply = Settings {
         self_heal: true,
         ..Settings::default()

@@ -1,17 +1,19 @@
-//! End to end against a real cluster, opt-in: set `FIRECAMP_E2E_KUBECONFIG` to its kubeconfig
-//! (see the README). Applies a one-member ZooKeeper without AWS, waits until it is ready, checks
-//! that a second plan is empty, then removes the service (the platform objects stay). Without the variable the suite only says
-//! it was not asked to run: CI has no cluster.
+//! End to end on a cluster: the test world's real control plane, or the cluster of
+//! `FIRECAMP_E2E_KUBECONFIG` when set (an EKS cluster, say; see the README). Applies a one-member
+//! ZooKeeper without AWS, waits until it is ready, checks that a second plan is empty, then
+//! removes the service (the platform objects stay).
 
 mod common;
 
 use std::time::Duration;
 use tokio_util::sync::CancellationToken;
 
+use common::cluster::TestCluster;
 use firecamp::apply::{Appliers, apply_plan};
 use firecamp::plan::{Desired, PlanOptions, plan};
 use firecamp::providers::kubernetes::{KubeWriter, WriteOptions};
 use firecamp::providers::read_live_state;
+use firecamp_aws::testing::{TestNetwork, TestNode};
 use kube::config::{KubeConfigOptions, Kubeconfig};
 
 const ZOOKEEPER: &str = "apiVersion: firecamp.io/v1alpha1\nkind: ZooKeeper\nmetadata: {name: e2e-zk}\n\
@@ -20,19 +22,34 @@ resources: {requests: {cpu: 100m, memory: 768Mi}, limits: {memory: 1Gi}}}\n";
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_service_is_applied_becomes_ready_and_then_plans_nothing() {
-    let Some(path) = std::env::var_os("FIRECAMP_E2E_KUBECONFIG") else {
-        eprintln!(
-            "FIRECAMP_E2E_KUBECONFIG is not set: the real-cluster suite was not asked to run"
-        );
-        return;
+    let (client, _world) = match std::env::var_os("FIRECAMP_E2E_KUBECONFIG") {
+        Some(path) => {
+            let kubeconfig = Kubeconfig::read_from(&path).expect("readable kubeconfig");
+            let config =
+                kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
+                    .await
+                    .expect("usable kubeconfig");
+            (kube::Client::try_from(config).expect("client"), None)
+        }
+        None => {
+            let nodes = TestNetwork {
+                vpc_id: String::new(),
+                subnets: Vec::new(),
+                nodes: ["us-east-1a", "us-east-1b", "us-east-1c"]
+                    .iter()
+                    .enumerate()
+                    .map(|(i, zone)| TestNode {
+                        instance_id: format!("i-0e2e{i}"),
+                        zone: (*zone).to_owned(),
+                        ip: format!("10.0.{}.10", 16 * (i + 1)),
+                    })
+                    .collect(),
+            };
+            let world = TestCluster::start(&nodes).await;
+            (world.admin.clone(), Some(world))
+        }
     };
-    let kubeconfig = Kubeconfig::read_from(&path).expect("readable kubeconfig");
-    let config = kube::Config::from_custom_kubeconfig(kubeconfig, &KubeConfigOptions::default())
-        .await
-        .expect("usable kubeconfig");
-    let client = kube::Client::try_from(config).expect("client");
-    let cluster_yaml =
-        common::cluster_yaml().replace("namespace: firecamp", "namespace: firecamp-e2e");
+    let cluster_yaml = cluster_yaml();
     let validation = common::specs(&[("cluster.yaml", &cluster_yaml), ("zk.yaml", ZOOKEEPER)]);
     assert!(validation.is_valid(), "{:#?}", validation.diagnostics);
     let desired = Desired::from_validation(&validation).expect("desired");

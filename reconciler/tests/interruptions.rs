@@ -1,4 +1,4 @@
-//! Interrupted applies, on kube-fake-client with stand-in controllers and moto. A crash (the apply
+//! Interrupted applies, on the real control plane and moto. A crash (the apply
 //! dropped, held Route53 changes lost) right after each step of an install, again and again, still
 //! converges: no address on two ENIs or given to two members, no record left that no member owns,
 //! no volume claim deleted. A stop request lets the step in flight finish and skips the rest.

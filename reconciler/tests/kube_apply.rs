@@ -1,15 +1,16 @@
-//! `apply` end to end: plans carried out on kube-fake-client's in-memory API server (with stand-in
-//! controllers for pods, volume claims and jobs) and on AWS emulated by moto. A fresh install of
+//! `apply` end to end: plans carried out on the real control plane (the real StatefulSet, Job and
+//! garbage-collection controllers, the real scheduler, kwok's kubelets, the EBS CSI controller
+//! side) and on AWS emulated by moto. A fresh install of
 //! the examples converges and a second apply writes nothing; a config change restarts every
 //! member; a volumeClaimTemplate change replaces the StatefulSet and keeps pods and volumes; an
 //! image that never pulls fails fast with the pod's reason; injected 409s and 500s converge.
 
 mod common;
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
-use common::fake_cluster::BROKEN_IMAGE;
+use common::cluster::{BROKEN_IMAGE, Failure};
 use common::world::{unchanged, world};
 use firecamp::apply::Outcome;
 use firecamp::live::{read_snapshot, write_snapshot};
@@ -17,8 +18,7 @@ use firecamp::plan::kubernetes::identity;
 use firecamp::plan::{Action, Desired, PlanOptions, plan};
 use firecamp::providers::kubernetes::managed_kinds;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
-use kube::api::{Api, ListParams, Patch, PatchParams};
-use kube_fake_client::Error as FakeError;
+use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
 
 const ZK_AND_REDIS: [&str; 2] = ["coordination/zookeeper.yaml", "data/redis.yaml"];
 
@@ -48,14 +48,51 @@ async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_not
         "{} objects live, {desired_count} desired",
         live_ids.len()
     );
+    // What the real scheduler, StatefulSet and Job controllers, volume binder and kwok made of it:
+    // every member Running and Ready on a node of its zone, every claim bound to a volume of that
+    // zone, every init Job complete.
+    let pods = world.pods().await;
+    let claims = world.claims().await;
+    let volumes = world.volume_zones().await;
+    let node_zones: BTreeMap<String, String> = world
+        .network
+        .nodes
+        .iter()
+        .map(|n| (format!("node-{}", n.instance_id), n.zone.clone()))
+        .collect();
     for service in &desired.services {
         for member in &service.members {
+            let name = &member.member.name;
             let placement = live
                 .members
                 .iter()
-                .find(|p| p.member == member.member.name)
-                .unwrap_or_else(|| panic!("{} has no pod", member.member.name));
+                .find(|p| &p.member == name)
+                .unwrap_or_else(|| panic!("{name} has no pod"));
             assert!(placement.ready && placement.node.is_some());
+            let pod = &pods[name];
+            let status = pod.status.as_ref().expect("pod status");
+            assert_eq!(status.phase.as_deref(), Some("Running"), "{name}");
+            let node = pod
+                .spec
+                .as_ref()
+                .and_then(|s| s.node_name.clone())
+                .expect("scheduled");
+            assert_eq!(
+                node_zones[&node], member.member.zone,
+                "{name} runs in its zone"
+            );
+            for (claim, volume) in claims
+                .iter()
+                .filter(|(c, _)| c.ends_with(&format!("-{name}")))
+            {
+                let volume = volume
+                    .as_ref()
+                    .unwrap_or_else(|| panic!("{claim} is not bound"));
+                assert_eq!(
+                    volumes[volume], member.member.zone,
+                    "{claim}'s volume is in its zone"
+                );
+            }
         }
         for record in &service.aws.dns_records {
             assert!(
@@ -67,6 +104,16 @@ async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_not
             );
         }
     }
+    let jobs = world.jobs().await;
+    assert!(jobs.len() >= 5, "the examples' init Jobs: {jobs:?}");
+    assert!(
+        jobs.values().all(|done| *done),
+        "every init Job complete: {jobs:?}"
+    );
+    assert!(
+        claims.values().all(Option::is_some),
+        "every claim bound: {claims:?}"
+    );
     let redis_ips: Vec<_> = live
         .static_ips
         .iter()
@@ -156,12 +203,13 @@ async fn a_config_change_restarts_every_member_one_at_a_time_on_the_new_template
         .collect();
     let mut restarted = restarts.clone();
     restarted.sort_unstable();
+    let ns = world.namespace();
     assert_eq!(
         restarted,
         [
-            "Pod firecamp/zk-server-a-0",
-            "Pod firecamp/zk-server-b-0",
-            "Pod firecamp/zk-server-c-0"
+            format!("Pod {ns}/zk-server-a-0"),
+            format!("Pod {ns}/zk-server-b-0"),
+            format!("Pod {ns}/zk-server-c-0")
         ]
     );
     assert_eq!(restarts.len(), 3, "{restarts:?}");
@@ -224,7 +272,7 @@ async fn a_volume_claim_template_change_replaces_the_statefulset_and_keeps_pods_
     assert!(
         replaced
             .iter()
-            .all(|r| r.starts_with("StatefulSet firecamp/zk-"))
+            .all(|r| r.starts_with(&format!("StatefulSet {}/zk-", world.namespace())))
     );
     assert_eq!(world.claim_uids().await, claims, "every volume claim kept");
     let after = world.pods().await;
@@ -276,14 +324,10 @@ async fn injected_conflicts_and_server_errors_are_retried_until_the_install_conv
     let world = world().await;
     {
         let mut failures = world.cluster.requests.failures.lock().expect("lock");
-        let server_error = || {
-            Some(FakeError::Internal(
-                "etcdserver: request timed out".to_owned(),
-            ))
-        };
+        let server_error = || Some(Failure::internal("etcdserver: request timed out"));
         let conflict = || {
-            Some(FakeError::Conflict(
-                "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again".to_owned(),
+            Some(Failure::conflict(
+                "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again",
             ))
         };
         failures.extend([
@@ -323,7 +367,7 @@ async fn a_member_crash_looping_on_the_old_template_is_restarted_first_and_recov
         "conditions": [{"type": "Ready", "status": "False"}],
         "containerStatuses": [{"name": "zookeeper", "image": "zookeeper", "imageID": "", "ready": false,
             "restartCount": 7, "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}}}]}});
-    Api::<Pod>::namespaced(world.cluster.client.clone(), "firecamp")
+    Api::<Pod>::namespaced(world.cluster.admin.clone(), world.namespace())
         .patch_status(
             "zk-server-b-0",
             &PatchParams::default(),
@@ -346,7 +390,11 @@ async fn a_member_crash_looping_on_the_old_template_is_restarted_first_and_recov
         .filter(|s| s.action == Action::RestartMember)
         .map(|s| s.resource.as_str())
         .collect();
-    assert_eq!(restarts[0], "Pod firecamp/zk-server-b-0", "{restarts:?}");
+    assert_eq!(
+        restarts[0],
+        format!("Pod {}/zk-server-b-0", world.namespace()),
+        "{restarts:?}"
+    );
     assert_eq!(restarts.len(), 3);
     assert_eq!(world.converge(&changed).await, 1);
 }
@@ -371,7 +419,7 @@ async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_
         PlanOptions::default(),
     )
     .expect("plan");
-    let record = "ConfigMap firecamp/sessions-redis-static-ips";
+    let record = format!("ConfigMap {}/sessions-redis-static-ips", world.namespace());
     let step = plan
         .steps
         .iter()
@@ -384,7 +432,7 @@ async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_
         "the update carries the version it was decided from"
     );
     // Another writer (say, a replica that lost its lease) changes the record meanwhile.
-    Api::<ConfigMap>::namespaced(world.cluster.client.clone(), "firecamp")
+    Api::<ConfigMap>::namespaced(world.cluster.admin.clone(), world.namespace())
         .patch(
             "sessions-redis-static-ips",
             &PatchParams::default(),
@@ -441,7 +489,7 @@ async fn a_larger_volume_expands_every_claim_in_place() {
         .collect();
     assert_eq!(expanded.len(), 3, "{expanded:?}");
     let sizes: Vec<String> =
-        Api::<PersistentVolumeClaim>::namespaced(world.cluster.client.clone(), "firecamp")
+        Api::<PersistentVolumeClaim>::namespaced(world.cluster.admin.clone(), world.namespace())
             .list(&ListParams::default())
             .await
             .expect("claims")
@@ -460,4 +508,79 @@ async fn a_larger_volume_expands_every_claim_in_place() {
             .collect();
     assert_eq!(sizes, ["\"30Gi\""; 3], "every claim grew in place");
     assert_eq!(world.claim_uids().await, claims, "no claim was recreated");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_field_another_manager_took_over_is_a_conflict_until_apply_is_forced() {
+    let world = world().await;
+    let validation = world.examples(&["coordination/zookeeper.yaml"], &unchanged);
+    world.converge(&validation).await;
+    // `kubectl edit`: an update (not an apply) by another field manager changes a field firecamp
+    // applied; the API server moves that field's ownership to the editor.
+    let maps = Api::<ConfigMap>::namespaced(world.cluster.admin.clone(), world.namespace());
+    let mut map = maps.get("zk-config").await.expect("zk-config");
+    let data = map.data.as_mut().expect("data");
+    let key = data.keys().next().expect("a file").clone();
+    data.get_mut(&key)
+        .expect("file")
+        .push_str("\n# edited by hand\n");
+    let params = PostParams {
+        field_manager: Some("kubectl-edit".to_owned()),
+        ..PostParams::default()
+    };
+    maps.replace("zk-config", &params, &map)
+        .await
+        .expect("edit");
+    let owners: Vec<String> = maps
+        .get("zk-config")
+        .await
+        .expect("zk-config")
+        .metadata
+        .managed_fields
+        .unwrap_or_default()
+        .into_iter()
+        .filter_map(|f| f.manager)
+        .collect();
+    assert!(owners.iter().any(|m| m == "kubectl-edit"), "{owners:?}");
+
+    let (plan, report) = world.apply(&validation).await;
+    let step = plan
+        .steps
+        .iter()
+        .find(|s| s.resource.ends_with("/zk-config"))
+        .expect("the edit is planned back");
+    assert!(step.drift, "an edit outside git is drift: {}", step.reason);
+    let failure = report
+        .steps
+        .iter()
+        .find_map(|s| match &s.outcome {
+            Outcome::Failed(error) if s.resource.ends_with("/zk-config") => Some(error.clone()),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("a conflict, not an overwrite: {report}"));
+    assert!(
+        failure.contains("kubectl-edit") && failure.contains("--force"),
+        "{failure}"
+    );
+
+    let live = world.read(&validation).await;
+    let plan = plan_of_live(&validation, &live);
+    let forced = world
+        .carry_out_with(&validation, &plan, &live, &world.forcing_writer())
+        .await;
+    assert!(forced.succeeded(), "{forced}");
+    let (plan, _) = world.apply(&validation).await;
+    assert!(plan.is_empty(), "firecamp owns the field again");
+}
+
+fn plan_of_live(
+    validation: &firecamp_schema::Validation,
+    live: &firecamp::live::LiveState,
+) -> firecamp::plan::Plan {
+    plan(
+        &Desired::from_validation(validation).expect("desired"),
+        live,
+        PlanOptions::default(),
+    )
+    .expect("plan")
 }

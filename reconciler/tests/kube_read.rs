@@ -1,32 +1,31 @@
-//! The bulk read pages: a kind with more objects than one page holds (500) is read in full, in
-//! one list request per page, and only the objects of this cluster are taken.
+//! The bulk read pages, on the real API server: a kind with more objects than one page holds
+//! (500) is read in full, in one list request per page (the server's `continue` tokens), and only
+//! the objects of this cluster are taken.
 
 mod common;
 
 use std::sync::atomic::Ordering;
 
-use common::fake_cluster::FakeCluster;
+use common::cluster::TestCluster;
 use firecamp::providers::kubernetes::{PAGE_SIZE, read_live};
-use firecamp_aws::testing::TestNetwork;
 use firecamp_catalog::labels;
 use k8s_openapi::api::core::v1::ConfigMap;
 use kube::api::{Api, PostParams};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_kind_with_more_objects_than_a_page_is_read_in_full_page_by_page() {
-    let cluster = FakeCluster::start(&TestNetwork {
-        vpc_id: String::new(),
-        subnets: Vec::new(),
-        nodes: Vec::new(),
-    })
-    .await;
-    let api = Api::<ConfigMap>::namespaced(cluster.client.clone(), "firecamp");
+    let cluster = TestCluster::without_nodes().await;
+    let api = Api::<ConfigMap>::namespaced(cluster.admin.clone(), &cluster.namespace);
     let count = 2 * PAGE_SIZE as usize + 1;
     for i in 0..count + 10 {
         // Ten belong to another cluster.
-        let owner = if i < count { "prod" } else { "staging" };
+        let owner = if i < count {
+            cluster.name.as_str()
+        } else {
+            "staging"
+        };
         let map: ConfigMap = serde_json::from_value(serde_json::json!({
-            "metadata": {"name": format!("config-{i}"), "namespace": "firecamp",
+            "metadata": {"name": format!("config-{i}"), "namespace": cluster.namespace,
                          "labels": {labels::MANAGED_BY: labels::FIRECAMP, labels::CLUSTER: owner}},
             "data": {"n": i.to_string()}
         }))
@@ -35,9 +34,10 @@ async fn a_kind_with_more_objects_than_a_page_is_read_in_full_page_by_page() {
             .await
             .expect("create");
     }
-    cluster.pause_controllers(true).await;
     cluster.reset_counts();
-    let live = read_live(&cluster.client, "prod").await.expect("read");
+    let live = read_live(&cluster.client, &cluster.name)
+        .await
+        .expect("read");
     let maps = live
         .objects
         .iter()

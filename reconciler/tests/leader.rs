@@ -1,32 +1,36 @@
-//! One writer: two replicas compete for the Lease on the fake API server (which refuses stale
-//! resourceVersions as the real one does). One leads and renews; the other stands by, takes over
+//! One writer: two replicas compete for the Lease on the real API server (which refuses stale
+//! resourceVersions). One leads and renews; the other stands by, takes over
 //! once the lease has expired, and of two replicas racing for an expired lease exactly one wins.
 
 mod common;
 
 use std::time::Duration;
 
-use common::fake_cluster::FakeCluster;
+use common::cluster::TestCluster;
 use firecamp::run::lease::{LEASE_NAME, LeaderElector};
-use firecamp_aws::testing::TestNetwork;
 use k8s_openapi::api::coordination::v1::Lease;
 use kube::api::Api;
 
-async fn cluster() -> FakeCluster {
-    let network = TestNetwork {
-        vpc_id: String::new(),
-        subnets: Vec::new(),
-        nodes: Vec::new(),
-    };
-    FakeCluster::start(&network).await
+async fn cluster() -> TestCluster {
+    TestCluster::without_nodes().await
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn one_replica_leads_the_other_takes_over_when_the_lease_expires() {
     let cluster = cluster().await;
     let lease = Duration::from_secs(1);
-    let a = LeaderElector::new(cluster.client.clone(), "firecamp", "replica-a", lease);
-    let b = LeaderElector::new(cluster.client.clone(), "firecamp", "replica-b", lease);
+    let a = LeaderElector::new(
+        cluster.client.clone(),
+        &cluster.namespace,
+        "replica-a",
+        lease,
+    );
+    let b = LeaderElector::new(
+        cluster.client.clone(),
+        &cluster.namespace,
+        "replica-b",
+        lease,
+    );
     assert!(
         a.lead().await.expect("a"),
         "the first candidate acquires the lease"
@@ -41,7 +45,7 @@ async fn one_replica_leads_the_other_takes_over_when_the_lease_expires() {
         !a.lead().await.expect("a is back"),
         "the old leader now stands by"
     );
-    let held = Api::<Lease>::namespaced(cluster.client.clone(), "firecamp")
+    let held = Api::<Lease>::namespaced(cluster.client.clone(), &cluster.namespace)
         .get(LEASE_NAME)
         .await
         .expect("lease")
@@ -55,18 +59,18 @@ async fn one_replica_leads_the_other_takes_over_when_the_lease_expires() {
 async fn of_two_replicas_racing_for_an_expired_lease_exactly_one_wins() {
     let cluster = cluster().await;
     let lease = Duration::from_secs(1);
-    let old = LeaderElector::new(cluster.client.clone(), "firecamp", "old", lease);
+    let old = LeaderElector::new(cluster.client.clone(), &cluster.namespace, "old", lease);
     assert!(old.lead().await.expect("old"));
     tokio::time::sleep(Duration::from_millis(1_600)).await;
     let a = LeaderElector::new(
         cluster.client.clone(),
-        "firecamp",
+        &cluster.namespace,
         "a",
         Duration::from_secs(30),
     );
     let b = LeaderElector::new(
         cluster.client.clone(),
-        "firecamp",
+        &cluster.namespace,
         "b",
         Duration::from_secs(30),
     );

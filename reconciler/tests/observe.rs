@@ -1,4 +1,4 @@
-//! The loop as operators see it, on kube-fake-client with stand-in controllers and moto: the
+//! The loop as operators see it, on the real control plane and moto: the
 //! HTTP endpoint serves Prometheus metrics (API calls counted by provider and operation), health
 //! and readiness; a failing service backs off on its own while the others go on; and of two loops
 //! against the same cluster only the one holding the Lease writes, the other taking over when the
@@ -11,7 +11,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use common::fake_cluster::BROKEN_IMAGE;
+use common::cluster::BROKEN_IMAGE;
 use common::world::{World, unchanged, world};
 use firecamp::observe::health::Health;
 use firecamp::observe::kube_calls::counted;
@@ -347,19 +347,20 @@ async fn of_two_loops_only_the_leader_writes_and_the_other_takes_over_when_it_st
         // Until replica-a has applied everything (the status says both services are ready).
         for _ in 0..600 {
             tokio::time::sleep(Duration::from_millis(100)).await;
-            let ready = Api::<ConfigMap>::namespaced(world.cluster.client.clone(), "firecamp")
-                .get_opt(STATUS_CONFIG_MAP)
-                .await
-                .ok()
-                .flatten()
-                .and_then(|m| Status::from_config_map(&m.data.unwrap_or_default()).ok())
-                .is_some_and(|s| {
-                    s.services
-                        .values()
-                        .filter(|v| v.state == State::Ready)
-                        .count()
-                        == 2
-                });
+            let ready =
+                Api::<ConfigMap>::namespaced(world.cluster.admin.clone(), world.namespace())
+                    .get_opt(STATUS_CONFIG_MAP)
+                    .await
+                    .ok()
+                    .flatten()
+                    .and_then(|m| Status::from_config_map(&m.data.unwrap_or_default()).ok())
+                    .is_some_and(|s| {
+                        s.services
+                            .values()
+                            .filter(|v| v.state == State::Ready)
+                            .count()
+                            == 2
+                    });
             if ready {
                 break;
             }

@@ -1,5 +1,6 @@
-//! `deploy/rbac.yaml` and `deploy/iam-policy.json` grant exactly what firecamp asks for. A full
-//! apply cycle on the fake cluster and moto (leader election, install with an injected failure, a config change
+//! `deploy/rbac.yaml` and `deploy/iam-policy.json` grant exactly what firecamp asks for. The
+//! role is installed on the real control plane and firecamp runs with its ServiceAccount's
+//! token, so the API server refuses anything it does not grant. A full apply cycle on it and moto (leader election, install with an injected failure, a config change
 //! with restarts, a larger volume, a service removed with its volumes, logs turned off, a second
 //! process finding the zone) records every Kubernetes request and AWS call; the test fails when
 //! the code asks for something the files do not grant, or they grant something it never asks for.
@@ -10,13 +11,16 @@ use std::collections::BTreeSet;
 
 use std::time::Duration;
 
+use common::cluster::Failure;
 use common::world::{World, world};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::run::lease::LeaderElector;
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Limits;
 use firecamp_schema::yaml::load_documents;
-use kube_fake_client::Error as FakeError;
+use k8s_openapi::api::core::v1::{Namespace, ServiceAccount};
+use k8s_openapi::api::rbac::v1::{ClusterRole, ClusterRoleBinding};
+use kube::api::{Api, PostParams};
 
 /// RBAC verbs that are checks on what a role may grant, not requests.
 const CHECKS_NOT_REQUESTS: [&str; 2] = ["bind", "escalate"];
@@ -67,6 +71,46 @@ fn granted_actions() -> BTreeSet<String> {
         .collect()
 }
 
+/// Installs deploy/rbac.yaml as the administrator and makes firecamp's client its ServiceAccount.
+async fn install_rbac(world: &mut World) {
+    let text = std::fs::read_to_string(common::repo().join("deploy/rbac.yaml")).expect("rbac.yaml");
+    let admin = world.cluster.admin.clone();
+    for document in load_documents(&text, &Limits::default()).expect("valid YAML") {
+        let object = document.to_json();
+        let created = match object["kind"].as_str() {
+            Some("Namespace") => create::<Namespace>(&Api::all(admin.clone()), object).await,
+            Some("ServiceAccount") => {
+                let namespace = object["metadata"]["namespace"]
+                    .as_str()
+                    .expect("namespace")
+                    .to_owned();
+                create::<ServiceAccount>(&Api::namespaced(admin.clone(), &namespace), object).await
+            }
+            Some("ClusterRole") => create::<ClusterRole>(&Api::all(admin.clone()), object).await,
+            Some("ClusterRoleBinding") => {
+                create::<ClusterRoleBinding>(&Api::all(admin.clone()), object).await
+            }
+            other => panic!("deploy/rbac.yaml: unexpected kind {other:?}"),
+        };
+        match created {
+            Err(kube::Error::Api(e)) if e.code == 409 => {}
+            other => other.expect("rbac.yaml object created"),
+        }
+    }
+    world
+        .cluster
+        .act_as_service_account("firecamp-system", "firecamp")
+        .await;
+}
+
+async fn create<K>(api: &Api<K>, object: serde_json::Value) -> kube::Result<()>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + serde::Serialize + std::fmt::Debug,
+{
+    let object: K = serde_json::from_value(object).expect("object");
+    api.create(&PostParams::default(), &object).await.map(drop)
+}
+
 async fn full_cycle(world: &World) {
     // Leader election: the lease is created, then renewed.
     let elector = LeaderElector::new(
@@ -95,9 +139,7 @@ async fn full_cycle(world: &World) {
         .failures
         .lock()
         .expect("lock")
-        .push_back(Some(FakeError::Internal(
-            "etcdserver: leader changed".to_owned(),
-        )));
+        .push_back(Some(Failure::internal("etcdserver: leader changed")));
     world.converge(&installed).await;
     let changed = world.examples(&zk, &|path, text| match path {
         p if p.ends_with("redis.yaml") => redis(text),
@@ -132,7 +174,8 @@ async fn full_cycle(world: &World) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_role_and_the_policy_grant_exactly_what_a_full_apply_cycle_asks_for() {
-    let world = world().await;
+    let mut world = world().await;
+    install_rbac(&mut world).await;
     full_cycle(&world).await;
 
     let requested = world.cluster.requests.calls.lock().expect("lock").clone();

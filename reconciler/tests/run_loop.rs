@@ -1,4 +1,4 @@
-//! `firecamp run`'s tick on a real git repository, the fake cluster and moto: a push is applied
+//! `firecamp run`'s tick on a real git repository, the real control plane and moto: a push is applied
 //! on the next ticks, an unchanged remote costs one poll and no plan work, a push that breaks one
 //! spec leaves that service untouched and applies the others, and the status records it all.
 

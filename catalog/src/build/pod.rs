@@ -10,7 +10,9 @@ use k8s_openapi::api::core::v1::{
     SecurityContext, Volume, VolumeMount, VolumeProjection,
 };
 use k8s_openapi::apimachinery::pkg::api::resource::Quantity;
-use k8s_openapi::apimachinery::pkg::apis::meta::v1::{LabelSelector, ObjectMeta};
+use k8s_openapi::apimachinery::pkg::apis::meta::v1::{
+    LabelSelector, LabelSelectorRequirement, ObjectMeta,
+};
 
 use firecamp_schema::spec::resources::{ResourceList, Resources};
 
@@ -140,11 +142,19 @@ fn affinity(service: &str, zone: &str) -> Affinity {
             }),
             preferred_during_scheduling_ignored_during_execution: None,
         }),
+        // Members of a service never share a node; the selector takes members only (they have a
+        // role), not the service's init Jobs: a Job pod matched by its members' required
+        // anti-affinity could go on no node once every node holds a member (the real
+        // scheduler left the Redis init Job Pending for that).
         pod_anti_affinity: Some(PodAntiAffinity {
             required_during_scheduling_ignored_during_execution: Some(vec![PodAffinityTerm {
                 label_selector: Some(LabelSelector {
                     match_labels: Some(labels::service_selector(service)),
-                    match_expressions: None,
+                    match_expressions: Some(vec![LabelSelectorRequirement {
+                        key: labels::ROLE.to_owned(),
+                        operator: "Exists".to_owned(),
+                        values: None,
+                    }]),
                 }),
                 topology_key: "kubernetes.io/hostname".to_owned(),
                 ..PodAffinityTerm::default()

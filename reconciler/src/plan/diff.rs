@@ -68,6 +68,11 @@ fn join(path: &str, key: &str) -> String {
 /// comparing an object in sync allocates nothing).
 fn walk(path: &mut String, desired: &Value, live: Option<&Value>, out: &mut Vec<FieldChange>) {
     let Some(live) = live else {
+        // The API server stores no empty map or list (Go's `omitempty`: a ConfigMap applied with
+        // `data: {}` comes back without `data`); asking for one is asking for nothing.
+        if is_empty(desired) {
+            return;
+        }
         out.push(FieldChange {
             path: path.clone(),
             before: None,
@@ -126,6 +131,16 @@ fn walk(path: &mut String, desired: &Value, live: Option<&Value>, out: &mut Vec<
     }
 }
 
+/// Null, an empty map or an empty list.
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::Object(map) => map.is_empty(),
+        Value::Array(items) => items.is_empty(),
+        _ => false,
+    }
+}
+
 /// The key that identifies the items of a list, as Kubernetes' strategic merge uses it for that
 /// field (`containers` by name, `volumeMounts` by mountPath, ...), when every item has a distinct
 /// value; other lists compare by position.
@@ -179,6 +194,17 @@ mod tests {
         let desired = json!({"spec": {"replicas": 3}});
         let live = json!({"spec": {"replicas": 3, "revisionHistoryLimit": 10}, "status": {"readyReplicas": 3}});
         assert!(diff(&desired, &live).is_empty());
+    }
+
+    #[test]
+    fn an_empty_map_or_list_the_server_does_not_store_is_in_sync() {
+        // A ConfigMap applied with `data: {}` comes back from the real API server without
+        // `data`; a plan that asked for it again would never converge.
+        let desired = json!({"data": {}, "spec": {"tolerations": [], "x": null}});
+        let live = json!({"spec": {}});
+        assert!(diff(&desired, &live).is_empty());
+        let wanted = json!({"data": {"k": "v"}});
+        assert_eq!(diff(&wanted, &json!({}))[0].path, "data");
     }
 
     #[test]

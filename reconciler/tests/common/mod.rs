@@ -6,9 +6,7 @@
     reason = "each test binary uses a different part of this module"
 )]
 
-pub mod fake_cluster;
-pub mod namespaces;
-pub mod pagination;
+pub mod cluster;
 pub mod world;
 
 use std::net::Ipv4Addr;

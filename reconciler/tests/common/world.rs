@@ -1,5 +1,6 @@
-//! A world for end-to-end tests: moto with a three-zone network, the fake cluster on its
-//! instances, and the examples pointed at both; plans read, made and carried out as `apply` does.
+//! A world for end-to-end tests: moto with a three-zone network (four instances per zone), the real control plane with its
+//! instances as nodes, and the examples pointed at both (a cluster name and namespace of the
+//! test's own); plans read, made and carried out as `apply` does.
 
 use std::collections::BTreeMap;
 use std::time::Duration;
@@ -10,34 +11,33 @@ use firecamp::plan::{Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::providers::kubernetes::{KubeWriter, WriteOptions};
 use firecamp::providers::read_live_state;
-use firecamp_aws::testing::{Moto, TestNetwork, test_network_in};
+use firecamp_aws::testing::{Moto, TestNetwork, test_network_sized};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
-use k8s_openapi::api::core::v1::{PersistentVolumeClaim, Pod};
+use k8s_openapi::api::batch::v1::Job;
+use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams};
 use tokio_util::sync::CancellationToken;
 
-use super::fake_cluster::FakeCluster;
+use super::cluster::TestCluster;
 
-/// moto with a three-zone network, and a fake cluster whose nodes are its instances.
+/// moto with a three-zone network, and a cluster whose nodes are its instances.
 pub struct World {
-    _serial: tokio::sync::MutexGuard<'static, ()>,
     moto: Moto,
     /// The AWS providers on moto.
     pub aws: AwsProviders,
     /// The network moto holds.
     pub network: TestNetwork,
-    /// The fake cluster.
-    pub cluster: FakeCluster,
+    /// The cluster (taken by this test until the world is dropped).
+    pub cluster: TestCluster,
 }
 
-/// Worlds of one test binary run one at a time: each runs moto and stand-in controllers, and
-/// several at once on 2 cores starve each other's controllers.
-static SERIAL: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+/// Nodes in each zone of the world's network.
+pub const NODES_PER_ZONE: usize = 4;
 
-/// A new world.
+/// A new world. Worlds of one test binary run one at a time (the cluster is taken in turn).
 pub async fn world() -> World {
-    let serial = SERIAL.lock().await;
+    let turn = super::cluster::take_turn().await;
     let moto = Moto::start();
     let settings = AwsSettings {
         route53_per_second: 1_000.0,
@@ -45,18 +45,20 @@ pub async fn world() -> World {
         ..AwsSettings::new("us-east-1")
     };
     let aws = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
-    let network = test_network_in(
+    // Four nodes per zone: members on the host network with the same port (four MongoDB
+    // members in a zone of the examples) need a node each, and the real scheduler says so.
+    let network = test_network_sized(
         aws.ec2.client(),
         &[
             ("10.0.16.0/20", "us-east-1a"),
             ("10.0.32.0/20", "us-east-1b"),
             ("10.0.48.0/20", "us-east-1c"),
         ],
+        NODES_PER_ZONE,
     )
     .await;
-    let cluster = FakeCluster::start(&network).await;
+    let cluster = TestCluster::start_holding(turn, &network).await;
     World {
-        _serial: serial,
         moto,
         aws,
         network,
@@ -68,14 +70,19 @@ impl World {
     /// What `firecamp run` last recorded in the status ConfigMap.
     pub async fn status(&self) -> firecamp::run::status::Status {
         let map = kube::api::Api::<k8s_openapi::api::core::v1::ConfigMap>::namespaced(
-            self.cluster.client.clone(),
-            "firecamp",
+            self.cluster.admin.clone(),
+            &self.cluster.namespace,
         )
         .get(firecamp::run::status::STATUS_CONFIG_MAP)
         .await
         .expect("status ConfigMap");
         firecamp::run::status::Status::from_config_map(&map.data.unwrap_or_default())
             .expect("status")
+    }
+
+    /// The test's namespace (where the examples' services go).
+    pub fn namespace(&self) -> &str {
+        &self.cluster.namespace
     }
 
     /// The endpoint of the world's moto.
@@ -111,6 +118,9 @@ impl World {
                 for (from, to) in &replacements {
                     text = text.replace(from.as_str(), to);
                 }
+                if path == "cluster.yaml" {
+                    text = self.cluster.cluster_text(&text);
+                }
                 let text = edit(&path, text);
                 (path, text)
             })
@@ -137,15 +147,27 @@ impl World {
 
     /// A writer with short waits on `client` (e.g. one that counts its calls).
     pub fn writer_on(&self, client: kube::Client) -> KubeWriter {
+        KubeWriter::new(client, Self::write_options())
+    }
+
+    /// A writer that takes over fields other managers own (`apply --force`).
+    pub fn forcing_writer(&self) -> KubeWriter {
         KubeWriter::new(
-            client,
+            self.cluster.client.clone(),
             WriteOptions {
-                backoff: Duration::from_millis(1),
-                poll: Duration::from_millis(10),
-                timeout: Duration::from_secs(90),
-                ..WriteOptions::default()
+                force: true,
+                ..Self::write_options()
             },
         )
+    }
+
+    fn write_options() -> WriteOptions {
+        WriteOptions {
+            backoff: Duration::from_millis(1),
+            poll: Duration::from_millis(10),
+            timeout: Duration::from_secs(90),
+            ..WriteOptions::default()
+        }
     }
 
     pub async fn read(&self, validation: &Validation) -> LiveState {
@@ -174,10 +196,21 @@ impl World {
         plan: &Plan,
         live: &LiveState,
     ) -> Report {
-        let writer = self.writer();
+        self.carry_out_with(validation, plan, live, &self.writer())
+            .await
+    }
+
+    /// Carries out `plan`, made from `live`, with `writer`.
+    pub async fn carry_out_with(
+        &self,
+        validation: &Validation,
+        plan: &Plan,
+        live: &LiveState,
+        writer: &KubeWriter,
+    ) -> Report {
         let appliers = Appliers {
             cluster: cluster(validation),
-            kubernetes: &writer,
+            kubernetes: writer,
             aws: Some(&self.aws),
             stop: &CancellationToken::new(),
             halt_service_on_failure: false,
@@ -205,7 +238,7 @@ impl World {
     }
 
     pub async fn pods(&self) -> BTreeMap<String, Pod> {
-        Api::<Pod>::namespaced(self.cluster.client.clone(), "firecamp")
+        Api::<Pod>::namespaced(self.cluster.admin.clone(), &self.cluster.namespace)
             .list(&ListParams::default())
             .await
             .expect("pods")
@@ -215,20 +248,82 @@ impl World {
             .collect()
     }
 
-    pub async fn claim_uids(&self) -> BTreeMap<String, String> {
-        Api::<PersistentVolumeClaim>::namespaced(self.cluster.client.clone(), "firecamp")
+    /// The test namespace's claims, with the volume each is bound to (none while unbound).
+    pub async fn claims(&self) -> BTreeMap<String, Option<String>> {
+        Api::<PersistentVolumeClaim>::namespaced(
+            self.cluster.admin.clone(),
+            &self.cluster.namespace,
+        )
+        .list(&ListParams::default())
+        .await
+        .expect("claims")
+        .items
+        .into_iter()
+        .map(|c| {
+            let bound = c.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound");
+            let volume = c.spec.and_then(|s| s.volume_name).filter(|_| bound);
+            (c.metadata.name.unwrap_or_default(), volume)
+        })
+        .collect()
+    }
+
+    /// The zone of every PersistentVolume (from its node affinity).
+    pub async fn volume_zones(&self) -> BTreeMap<String, String> {
+        Api::<PersistentVolume>::all(self.cluster.admin.clone())
             .list(&ListParams::default())
             .await
-            .expect("claims")
+            .expect("volumes")
             .items
             .into_iter()
-            .map(|c| {
-                (
-                    c.metadata.name.unwrap_or_default(),
-                    c.metadata.uid.unwrap_or_default(),
-                )
+            .map(|v| {
+                let affinity =
+                    serde_json::to_value(v.spec.and_then(|s| s.node_affinity)).unwrap_or_default();
+                let zone =
+                    affinity["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"]
+                        [0]
+                    .as_str()
+                    .unwrap_or_default()
+                    .to_owned();
+                (v.metadata.name.unwrap_or_default(), zone)
             })
             .collect()
+    }
+
+    /// The test namespace's Jobs, and whether each has completed.
+    pub async fn jobs(&self) -> BTreeMap<String, bool> {
+        Api::<Job>::namespaced(self.cluster.admin.clone(), &self.cluster.namespace)
+            .list(&ListParams::default())
+            .await
+            .expect("jobs")
+            .items
+            .into_iter()
+            .map(|j| {
+                let complete = j.status.and_then(|s| s.conditions).is_some_and(|c| {
+                    c.iter()
+                        .any(|c| c.type_ == "Complete" && c.status == "True")
+                });
+                (j.metadata.name.unwrap_or_default(), complete)
+            })
+            .collect()
+    }
+
+    pub async fn claim_uids(&self) -> BTreeMap<String, String> {
+        Api::<PersistentVolumeClaim>::namespaced(
+            self.cluster.admin.clone(),
+            &self.cluster.namespace,
+        )
+        .list(&ListParams::default())
+        .await
+        .expect("claims")
+        .items
+        .into_iter()
+        .map(|c| {
+            (
+                c.metadata.name.unwrap_or_default(),
+                c.metadata.uid.unwrap_or_default(),
+            )
+        })
+        .collect()
     }
 }
 

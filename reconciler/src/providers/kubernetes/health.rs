@@ -230,6 +230,12 @@ impl<'a> Health<'a> {
                     "no pod".clone_into(&mut seen);
                     return Ok(false);
                 };
+                // Deletion is graceful: the old pod stays (terminating, with its old state, a
+                // crash loop say) until its kubelet lets go; only the new pod tells anything.
+                if pod.metadata.uid == deleted || pod.metadata.deletion_timestamp.is_some() {
+                    "the old pod, terminating".clone_into(&mut seen);
+                    return Ok(false);
+                }
                 if let Some(reason) = pod_failure(&pod) {
                     return Err(KubeError::Unhealthy {
                         object: step.resource.clone(),
@@ -251,8 +257,7 @@ impl<'a> Health<'a> {
                         "not ready"
                     }
                 );
-                let recreated = pod.metadata.uid != deleted;
-                if recreated && hash != wanted.as_ref() && pod_ready(&pod) {
+                if hash != wanted.as_ref() && pod_ready(&pod) {
                     // Made again from the old template (the controller lagged): once more.
                     let _ = pods.delete(member, &DeleteParams::default()).await;
                     return Ok(false);
