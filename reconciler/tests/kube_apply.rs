@@ -15,7 +15,7 @@ use common::world::{unchanged, world};
 use firecamp::apply::Outcome;
 use firecamp::live::{read_snapshot, write_snapshot};
 use firecamp::plan::kubernetes::identity;
-use firecamp::plan::{Action, Desired, PlanOptions, plan};
+use firecamp::plan::{Action, Desired, PlanOptions, Provider, plan};
 use firecamp::providers::kubernetes::managed_kinds;
 use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
@@ -238,7 +238,7 @@ async fn a_config_change_restarts_every_member_one_at_a_time_on_the_new_template
         (3..=6).contains(&deletes),
         "one pod delete per member (again if it came back on the old template): {deletes}"
     );
-    assert_eq!(world.converge(&changed).await, 1);
+    settle_after_restarts(&world, &changed).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -396,7 +396,7 @@ async fn a_member_crash_looping_on_the_old_template_is_restarted_first_and_recov
         "{restarts:?}"
     );
     assert_eq!(restarts.len(), 3);
-    assert_eq!(world.converge(&changed).await, 1);
+    settle_after_restarts(&world, &changed).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -583,4 +583,27 @@ fn plan_of_live(
         PlanOptions::default(),
     )
     .expect("plan")
+}
+
+/// After member restarts: the next plan is empty, or only updates the A records of members the
+/// real scheduler put on another node of their zone (only the zone is required of it); then
+/// nothing is left.
+async fn settle_after_restarts(
+    world: &common::world::World,
+    validation: &firecamp_schema::Validation,
+) {
+    let live = world.read(validation).await;
+    let next = plan_of_live(validation, &live);
+    assert!(
+        next.steps
+            .iter()
+            .all(|s| s.provider == Provider::Route53 && s.action == Action::Update),
+        "{:#?}",
+        next.steps
+            .iter()
+            .map(|s| (&s.id, &s.changes))
+            .collect::<Vec<_>>()
+    );
+    let rounds = world.converge(validation).await;
+    assert_eq!(rounds, if next.is_empty() { 1 } else { 2 });
 }

@@ -6,6 +6,7 @@ use std::time::Instant;
 
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::core::v1::Pod;
+use k8s_openapi::jiff::{SignedDuration, Timestamp};
 use kube::Client;
 use kube::api::{Api, DeleteParams, DynamicObject, ListParams};
 
@@ -342,6 +343,10 @@ fn pod_failure(pod: &Pod) -> Option<String> {
             ));
         }
     }
+    // Unschedulable is often passing: the scheduler's cache had not yet seen a volume claim the
+    // StatefulSet controller just made (seen on the real scheduler), or a node autoscaler is
+    // adding a node. Only a pod that stayed unschedulable past a grace period is a failure.
+    let now = Timestamp::now();
     status
         .conditions
         .iter()
@@ -350,6 +355,9 @@ fn pod_failure(pod: &Pod) -> Option<String> {
             c.type_ == "PodScheduled"
                 && c.status == "False"
                 && c.reason.as_deref() == Some("Unschedulable")
+                && c.last_transition_time
+                    .as_ref()
+                    .is_none_or(|since| since.0 + UNSCHEDULABLE_GRACE < now)
         })
         .map(|c| {
             format!(
@@ -357,4 +365,39 @@ fn pod_failure(pod: &Pod) -> Option<String> {
                 c.message.as_deref().unwrap_or("no node fits")
             )
         })
+}
+
+/// How long a pod may stay unschedulable before a wait gives up on it.
+const UNSCHEDULABLE_GRACE: SignedDuration = SignedDuration::from_secs(60);
+
+#[cfg(test)]
+mod tests {
+    use k8s_openapi::api::core::v1::Pod;
+    use k8s_openapi::jiff::{SignedDuration, Timestamp};
+    use serde_json::json;
+
+    use super::pod_failure;
+
+    fn unschedulable_since(seconds_ago: i64) -> Pod {
+        let since = Timestamp::now() - SignedDuration::from_secs(seconds_ago);
+        serde_json::from_value(json!({"status": {"phase": "Pending", "conditions": [{
+            "type": "PodScheduled", "status": "False", "reason": "Unschedulable",
+            "lastTransitionTime": since.to_string(),
+            "message": "0/12 nodes are available: persistentvolumeclaim \"data-x-0\" not found."}]}}))
+        .expect("pod")
+    }
+
+    #[test]
+    fn a_pod_is_given_up_on_only_after_staying_unschedulable_past_the_grace() {
+        assert_eq!(
+            pod_failure(&unschedulable_since(2)),
+            None,
+            "a passing state"
+        );
+        let failure = pod_failure(&unschedulable_since(120)).expect("a failure after 2 minutes");
+        assert!(
+            failure.starts_with("cannot be scheduled: 0/12 nodes"),
+            "{failure}"
+        );
+    }
 }
