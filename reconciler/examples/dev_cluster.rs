@@ -8,7 +8,8 @@
 //! ```sh
 //! cargo run --example dev_cluster -- /tmp/firecamp-dev &
 //! export KUBECONFIG=/tmp/firecamp-dev/kubeconfig AWS_ACCESS_KEY_ID=x AWS_SECRET_ACCESS_KEY=x
-//! firecamp apply /tmp/firecamp-dev/examples --aws-endpoint-url "$(cat /tmp/firecamp-dev/aws-endpoint)"
+//! firecamp apply /tmp/firecamp-dev/examples --auto-approve --aws-endpoint-url "$(cat /tmp/firecamp-dev/aws-endpoint)"   # twice
+//! firecamp plan /tmp/firecamp-dev/examples --aws-endpoint-url "$(cat /tmp/firecamp-dev/aws-endpoint)"      # nothing to do
 //! ```
 
 #[path = "../tests/common/mod.rs"]
