@@ -13,7 +13,10 @@
 //!   kubelet);
 //! - delete: a Released volume of the driver with policy `Delete` is deleted.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
+
+use firecamp_schema::spec::quantity::Quantity as SpecQuantity;
 
 use k8s_openapi::api::core::v1::{Node, PersistentVolume, PersistentVolumeClaim};
 use k8s_openapi::api::storage::v1::StorageClass;
@@ -166,34 +169,19 @@ async fn resize(
     claim: &PersistentVolumeClaim,
     volume_name: &str,
 ) -> kube::Result<()> {
-    let wanted = claim
+    let requests = claim
         .spec
         .as_ref()
         .and_then(|s| s.resources.as_ref())
-        .and_then(|r| r.requests.as_ref())
-        .and_then(|r| r.get("storage"))
-        .cloned();
-    let Some(wanted) = wanted else {
+        .and_then(|r| r.requests.as_ref());
+    let Some((wanted, wanted_bytes)) = storage(requests) else {
         return Ok(());
     };
     let Some(volume) = volumes.get_opt(volume_name).await? else {
         return Ok(());
     };
-    let has = volume
-        .spec
-        .as_ref()
-        .and_then(|s| s.capacity.as_ref())
-        .and_then(|c| c.get("storage"))
-        .cloned();
-    let claim_has = claim
-        .status
-        .as_ref()
-        .and_then(|s| s.capacity.as_ref())
-        .and_then(|c| c.get("storage"))
-        .cloned();
-    let bytes = |q: &Option<Quantity>| q.as_ref().and_then(|q| quantity_bytes(&q.0));
-    let wanted_bytes = quantity_bytes(&wanted.0);
-    if wanted_bytes > bytes(&has) {
+    let has = storage(volume.spec.as_ref().and_then(|s| s.capacity.as_ref()));
+    if has.is_none_or(|(_, bytes)| wanted_bytes > bytes) {
         volumes
             .patch(
                 volume_name,
@@ -202,12 +190,12 @@ async fn resize(
             )
             .await?;
     }
-    let bound = claim
-        .status
-        .as_ref()
+    let status = claim.status.as_ref();
+    let bound = status
         .and_then(|s| s.phase.as_deref())
         .is_some_and(|p| p == "Bound");
-    if bound && wanted_bytes > bytes(&claim_has) && bytes(&claim_has).is_some() {
+    let claim_has = storage(status.and_then(|s| s.capacity.as_ref()));
+    if bound && claim_has.is_some_and(|(_, bytes)| wanted_bytes > bytes) {
         Api::<PersistentVolumeClaim>::namespaced(
             client.clone(),
             claim.metadata.namespace.as_deref().unwrap_or_default(),
@@ -223,40 +211,10 @@ async fn resize(
     Ok(())
 }
 
-/// Bytes of a storage quantity such as `100Gi`, `1Ti`, `500M` or `1073741824`.
-#[must_use]
-pub fn quantity_bytes(quantity: &str) -> Option<u128> {
-    let split = quantity
-        .find(|c: char| !c.is_ascii_digit())
-        .unwrap_or(quantity.len());
-    let (digits, suffix) = quantity.split_at(split);
-    let number: u128 = digits.parse().ok()?;
-    let factor: u128 = match suffix {
-        "" => 1,
-        "k" => 1_000,
-        "M" => 1_000_000,
-        "G" => 1_000_000_000,
-        "T" => 1_000_000_000_000,
-        "Ki" => 1 << 10,
-        "Mi" => 1 << 20,
-        "Gi" => 1 << 30,
-        "Ti" => 1 << 40,
-        "Pi" => 1 << 50,
-        _ => return None,
-    };
-    number.checked_mul(factor)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::quantity_bytes;
-
-    #[test]
-    fn storage_quantities_are_read_as_bytes() {
-        assert_eq!(quantity_bytes("100Gi"), Some(100 << 30));
-        assert_eq!(quantity_bytes("500M"), Some(500_000_000));
-        assert_eq!(quantity_bytes("1073741824"), Some(1 << 30));
-        assert_eq!(quantity_bytes("1.5Gi"), None);
-        assert!(quantity_bytes("2Ti") > quantity_bytes("1500Gi"));
-    }
+/// The `storage` quantity of a resource list, and its value (as the spec schema reads
+/// quantities: `100Gi`, `1.5Ti`, `500M`).
+fn storage(resources: Option<&BTreeMap<String, Quantity>>) -> Option<(Quantity, i128)> {
+    let quantity = resources?.get("storage")?.clone();
+    let units = SpecQuantity::new(quantity.0.as_str()).units().ok()?;
+    Some((quantity, units))
 }

@@ -82,6 +82,25 @@ fn statefulset(name: &str, zone: &str, image: &str, class: Option<&str>) -> serd
     json!({"apiVersion": "apps/v1", "kind": "StatefulSet", "metadata": {"name": name}, "spec": spec})
 }
 
+/// A client of the world, its nodes made, and `namespace` made with its default ServiceAccount.
+async fn nodes_and_namespace(namespace: &str) -> kube::Client {
+    let world = shared();
+    let client = world.client().await.expect("client");
+    set_nodes(&client, &nodes(), Duration::from_secs(60))
+        .await
+        .expect("nodes ready");
+    create(
+        &Api::<Namespace>::all(client.clone()),
+        json!({"metadata": {"name": namespace}}),
+    )
+    .await;
+    world
+        .wait_for_service_account(&client, namespace, Duration::from_secs(30))
+        .await
+        .expect("service account");
+    client
+}
+
 fn ready(pod: &Pod) -> bool {
     pod.status
         .as_ref()
@@ -91,20 +110,7 @@ fn ready(pod: &Pod) -> bool {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn statefulset_members_are_scheduled_by_zone_run_and_get_volumes_in_their_zone() {
-    let world = shared();
-    let client = world.client().await.expect("client");
-    set_nodes(&client, &nodes(), Duration::from_secs(60))
-        .await
-        .expect("nodes ready");
-    create(
-        &Api::<Namespace>::all(client.clone()),
-        json!({"metadata": {"name": "world-sts"}}),
-    )
-    .await;
-    world
-        .wait_for_service_account(&client, "world-sts", Duration::from_secs(30))
-        .await
-        .expect("service account");
+    let client = nodes_and_namespace("world-sts").await;
     create(
         &Api::<StorageClass>::all(client.clone()),
         json!({
@@ -202,20 +208,7 @@ async fn statefulset_members_are_scheduled_by_zone_run_and_get_volumes_in_their_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn pods_marked_by_image_fail_as_asked_and_unplaceable_pods_stay_pending() {
-    let world = shared();
-    let client = world.client().await.expect("client");
-    set_nodes(&client, &nodes(), Duration::from_secs(60))
-        .await
-        .expect("nodes ready");
-    create(
-        &Api::<Namespace>::all(client.clone()),
-        json!({"metadata": {"name": "world-fail"}}),
-    )
-    .await;
-    world
-        .wait_for_service_account(&client, "world-fail", Duration::from_secs(30))
-        .await
-        .expect("service account");
+    let client = nodes_and_namespace("world-fail").await;
     let sets: Api<StatefulSet> = Api::namespaced(client.clone(), "world-fail");
     let pods: Api<Pod> = Api::namespaced(client.clone(), "world-fail");
     for (name, image) in [

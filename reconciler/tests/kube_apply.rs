@@ -564,25 +564,13 @@ async fn a_field_another_manager_took_over_is_a_conflict_until_apply_is_forced()
     );
 
     let live = world.read(&validation).await;
-    let plan = plan_of_live(&validation, &live);
+    let plan = common::plan_of(&validation, &live);
     let forced = world
         .carry_out_with(&validation, &plan, &live, &world.forcing_writer())
         .await;
     assert!(forced.succeeded(), "{forced}");
     let (plan, _) = world.apply(&validation).await;
     assert!(plan.is_empty(), "firecamp owns the field again");
-}
-
-fn plan_of_live(
-    validation: &firecamp_schema::Validation,
-    live: &firecamp::live::LiveState,
-) -> firecamp::plan::Plan {
-    plan(
-        &Desired::from_validation(validation).expect("desired"),
-        live,
-        PlanOptions::default(),
-    )
-    .expect("plan")
 }
 
 /// After member restarts: the next plan is empty, or only updates the A records of members the
@@ -593,7 +581,7 @@ async fn settle_after_restarts(
     validation: &firecamp_schema::Validation,
 ) {
     let live = world.read(validation).await;
-    let next = plan_of_live(validation, &live);
+    let next = common::plan_of(validation, &live);
     assert!(
         next.steps
             .iter()

@@ -14,22 +14,13 @@ use kube::api::{Api, DynamicObject, Patch, PatchParams};
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_rendered_object_of_every_example_is_accepted_by_the_api_server() {
     let cluster = TestCluster::without_nodes().await;
-    let files: Vec<(String, String)> = common::example_files()
-        .into_iter()
-        .map(|(path, text)| {
-            let text = if path == "cluster.yaml" {
-                cluster.cluster_text(&text)
-            } else {
-                text
-            };
-            (path, text)
-        })
-        .collect();
-    let refs: Vec<(&str, &str)> = files
-        .iter()
-        .map(|(p, t)| (p.as_str(), t.as_str()))
-        .collect();
-    let validation = common::specs(&refs);
+    let validation = common::edited_examples(|path, text| {
+        if path == "cluster.yaml" {
+            cluster.cluster_text(&text)
+        } else {
+            text
+        }
+    });
     assert!(validation.is_valid(), "{:#?}", validation.diagnostics);
     let desired = Desired::from_validation(&validation).expect("desired");
     let install = plan(&desired, &common::base_live(), PlanOptions::default()).expect("plan");

@@ -238,93 +238,79 @@ impl World {
     }
 
     pub async fn pods(&self) -> BTreeMap<String, Pod> {
-        Api::<Pod>::namespaced(self.cluster.admin.clone(), &self.cluster.namespace)
-            .list(&ListParams::default())
-            .await
-            .expect("pods")
-            .items
-            .into_iter()
-            .map(|p| (p.metadata.name.clone().unwrap_or_default(), p))
-            .collect()
+        by_name(self.in_namespace(), |p| p).await
     }
 
     /// The test namespace's claims, with the volume each is bound to (none while unbound).
     pub async fn claims(&self) -> BTreeMap<String, Option<String>> {
-        Api::<PersistentVolumeClaim>::namespaced(
-            self.cluster.admin.clone(),
-            &self.cluster.namespace,
-        )
-        .list(&ListParams::default())
-        .await
-        .expect("claims")
-        .items
-        .into_iter()
-        .map(|c| {
+        by_name(self.in_namespace::<PersistentVolumeClaim>(), |c| {
             let bound = c.status.as_ref().and_then(|s| s.phase.as_deref()) == Some("Bound");
-            let volume = c.spec.and_then(|s| s.volume_name).filter(|_| bound);
-            (c.metadata.name.unwrap_or_default(), volume)
+            c.spec.and_then(|s| s.volume_name).filter(|_| bound)
         })
-        .collect()
+        .await
     }
 
     /// The zone of every PersistentVolume (from its node affinity).
     pub async fn volume_zones(&self) -> BTreeMap<String, String> {
-        Api::<PersistentVolume>::all(self.cluster.admin.clone())
-            .list(&ListParams::default())
-            .await
-            .expect("volumes")
-            .items
-            .into_iter()
-            .map(|v| {
+        by_name(
+            Api::<PersistentVolume>::all(self.cluster.admin.clone()),
+            |v| {
                 let affinity =
                     serde_json::to_value(v.spec.and_then(|s| s.node_affinity)).unwrap_or_default();
-                let zone =
-                    affinity["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"]
-                        [0]
+                affinity["required"]["nodeSelectorTerms"][0]["matchExpressions"][0]["values"][0]
                     .as_str()
                     .unwrap_or_default()
-                    .to_owned();
-                (v.metadata.name.unwrap_or_default(), zone)
-            })
-            .collect()
+                    .to_owned()
+            },
+        )
+        .await
     }
 
     /// The test namespace's Jobs, and whether each has completed.
     pub async fn jobs(&self) -> BTreeMap<String, bool> {
-        Api::<Job>::namespaced(self.cluster.admin.clone(), &self.cluster.namespace)
-            .list(&ListParams::default())
-            .await
-            .expect("jobs")
-            .items
-            .into_iter()
-            .map(|j| {
-                let complete = j.status.and_then(|s| s.conditions).is_some_and(|c| {
-                    c.iter()
-                        .any(|c| c.type_ == "Complete" && c.status == "True")
-                });
-                (j.metadata.name.unwrap_or_default(), complete)
+        by_name(self.in_namespace::<Job>(), |j| {
+            j.status.and_then(|s| s.conditions).is_some_and(|c| {
+                c.iter()
+                    .any(|c| c.type_ == "Complete" && c.status == "True")
             })
-            .collect()
+        })
+        .await
     }
 
     pub async fn claim_uids(&self) -> BTreeMap<String, String> {
-        Api::<PersistentVolumeClaim>::namespaced(
-            self.cluster.admin.clone(),
-            &self.cluster.namespace,
-        )
-        .list(&ListParams::default())
+        by_name(self.in_namespace::<PersistentVolumeClaim>(), |c| {
+            c.metadata.uid.unwrap_or_default()
+        })
         .await
-        .expect("claims")
+    }
+
+    /// The administrator's API of kind `K` in the test namespace.
+    fn in_namespace<K>(&self) -> Api<K>
+    where
+        K: kube::Resource<Scope = k8s_openapi::NamespaceResourceScope>,
+        K::DynamicType: Default,
+    {
+        Api::namespaced(self.cluster.admin.clone(), &self.cluster.namespace)
+    }
+}
+
+/// Every object `api` lists, by name, as `value` makes it.
+async fn by_name<K, V>(api: Api<K>, value: impl Fn(K) -> V) -> BTreeMap<String, V>
+where
+    K: kube::Resource + Clone + serde::de::DeserializeOwned + std::fmt::Debug,
+{
+    api.list(&ListParams::default())
+        .await
+        .expect("list")
         .items
         .into_iter()
-        .map(|c| {
+        .map(|object| {
             (
-                c.metadata.name.unwrap_or_default(),
-                c.metadata.uid.unwrap_or_default(),
+                object.meta().name.clone().unwrap_or_default(),
+                value(object),
             )
         })
         .collect()
-    }
 }
 
 /// The Cluster document of a validation.
