@@ -1,4 +1,4 @@
-//! Every rendered object passes the OpenAPI schema of Kubernetes 1.35 in strict mode, so an
+//! Every rendered object passes the OpenAPI schema of Kubernetes 1.37 in strict mode, so an
 //! unknown or misplaced field fails here rather than at apply time.
 
 mod common;

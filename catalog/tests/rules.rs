@@ -37,11 +37,7 @@ fn statefulsets(objects: &[KubeObject]) -> Vec<&StatefulSet> {
 }
 
 fn pinned_zone(statefulset: &StatefulSet) -> String {
-    let spec = statefulset
-        .spec
-        .as_ref()
-        .and_then(|s| s.template.spec.as_ref())
-        .expect("pod spec");
+    let spec = statefulset.spec.template.spec.as_ref().expect("pod spec");
     let affinity = spec
         .affinity
         .as_ref()
@@ -79,11 +75,7 @@ fn members_round_robin_over_zones_and_each_statefulset_is_pinned_to_its_zone() {
             }
             let mut per_zone = BTreeMap::new();
             for statefulset in statefulsets(&desired.objects) {
-                let count = statefulset
-                    .spec
-                    .as_ref()
-                    .and_then(|s| s.replicas)
-                    .expect("replicas");
+                let count = statefulset.spec.replicas.expect("replicas");
                 *per_zone.entry(pinned_zone(statefulset)).or_insert(0) += count;
             }
             let counts: Vec<i32> = per_zone.values().copied().collect();
@@ -168,11 +160,7 @@ fn ports_are_unique_within_every_pod() {
         let KubeObject::StatefulSet(statefulset) = object else {
             continue;
         };
-        let pod = statefulset
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-            .expect("pod spec");
+        let pod = statefulset.spec.template.spec.as_ref().expect("pod spec");
         let ports: Vec<_> = pod
             .containers
             .iter()
@@ -236,7 +224,7 @@ fn kafka_zookeeper_connect_lists_exactly_the_zookeeper_members() {
 fn credentials_only_reach_pods_through_secret_references() {
     for object in SpecSet::examples().all_objects() {
         let pod = match &object {
-            KubeObject::StatefulSet(s) => s.spec.as_ref().and_then(|s| s.template.spec.clone()),
+            KubeObject::StatefulSet(s) => s.spec.template.spec.clone(),
             KubeObject::Job(j) => j.spec.as_ref().and_then(|s| s.template.spec.clone()),
             _ => None,
         };
@@ -282,11 +270,7 @@ fn static_ip_members_get_the_ip_containers_and_aws_requests() {
             .all(|r| r.target == firecamp_catalog::RecordTarget::StaticIp)
     );
     for statefulset in statefulsets(&redis.objects) {
-        let pod = statefulset
-            .spec
-            .as_ref()
-            .and_then(|s| s.template.spec.as_ref())
-            .expect("pod spec");
+        let pod = statefulset.spec.template.spec.as_ref().expect("pod spec");
         let init: Vec<&str> = pod
             .init_containers
             .iter()

@@ -1,24 +1,22 @@
 //! `apply` end to end: plans carried out on the real control plane (the real StatefulSet, Job and
 //! garbage-collection controllers, the real scheduler, kwok's kubelets, the EBS CSI controller
-//! side) and on AWS emulated by moto. A fresh install of
-//! the examples converges and a second apply writes nothing; a config change restarts every
-//! member; a volumeClaimTemplate change replaces the StatefulSet and keeps pods and volumes; an
-//! image that never pulls fails fast with the pod's reason; injected 409s and 500s converge.
+//! side) and on AWS emulated by moto. A fresh install of the examples converges and a second
+//! apply writes nothing; a config change restarts every member; a volumeClaimTemplate change
+//! replaces the StatefulSet and keeps pods and volumes; a larger volume expands every claim.
+//! What goes wrong on the way is in `kube_apply_failures.rs`.
 
 mod common;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
-use common::cluster::{BROKEN_IMAGE, Failure};
 use common::world::{unchanged, world};
-use firecamp::apply::Outcome;
 use firecamp::live::{read_snapshot, write_snapshot};
 use firecamp::plan::kubernetes::identity;
-use firecamp::plan::{Action, Desired, PlanOptions, Provider, plan};
+use firecamp::plan::{Action, Desired, PlanOptions, plan};
 use firecamp::providers::kubernetes::managed_kinds;
-use k8s_openapi::api::core::v1::{ConfigMap, PersistentVolumeClaim, Pod};
-use kube::api::{Api, ListParams, Patch, PatchParams, PostParams};
+use k8s_openapi::api::core::v1::PersistentVolumeClaim;
+use kube::api::{Api, ListParams};
 
 const ZK_AND_REDIS: [&str; 2] = ["coordination/zookeeper.yaml", "data/redis.yaml"];
 
@@ -238,7 +236,7 @@ async fn a_config_change_restarts_every_member_one_at_a_time_on_the_new_template
         (3..=6).contains(&deletes),
         "one pod delete per member (again if it came back on the old template): {deletes}"
     );
-    settle_after_restarts(&world, &changed).await;
+    world.settle_after_restarts(&changed).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -286,186 +284,6 @@ async fn a_volume_claim_template_change_replaces_the_statefulset_and_keeps_pods_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_image_that_never_pulls_fails_fast_with_the_pods_reason() {
-    let world = world().await;
-    world
-        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
-        .await;
-    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("zookeeper.yaml") {
-            text.replace(
-                "heapSize: 2Gi",
-                &format!("heapSize: 2Gi\n  image: zookeeper:{BROKEN_IMAGE}"),
-            )
-        } else {
-            text
-        }
-    });
-    let (_, report) = world.apply(&changed).await;
-    assert!(!report.succeeded());
-    let failure = report
-        .steps
-        .iter()
-        .find_map(|s| match &s.outcome {
-            Outcome::Failed(error) => Some(error.clone()),
-            _ => None,
-        })
-        .expect("a failed step");
-    assert!(
-        failure.contains("ImagePullBackOff") && failure.contains("zk-server-"),
-        "{failure}"
-    );
-    let deleted = world.cluster.requests.deletes.load(Ordering::SeqCst);
-    assert_eq!(deleted, 1, "only the first member was restarted: {report}");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn injected_conflicts_and_server_errors_are_retried_until_the_install_converges() {
-    let world = world().await;
-    {
-        let mut failures = world.cluster.requests.failures.lock().expect("lock");
-        let server_error = || Some(Failure::internal("etcdserver: request timed out"));
-        let conflict = || {
-            Some(Failure::conflict(
-                "Operation cannot be fulfilled: the object has been modified; please apply your changes to the latest version and try again",
-            ))
-        };
-        failures.extend([
-            server_error(),
-            None,
-            conflict(),
-            server_error(),
-            None,
-            conflict(),
-            conflict(),
-            None,
-            server_error(),
-        ]);
-    }
-    let validation = world.examples(&ZK_AND_REDIS, &unchanged);
-    world.converge(&validation).await;
-    assert!(
-        world
-            .cluster
-            .requests
-            .failures
-            .lock()
-            .expect("lock")
-            .is_empty()
-    );
-    let (plan, _) = world.apply(&validation).await;
-    assert!(plan.is_empty());
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_member_crash_looping_on_the_old_template_is_restarted_first_and_recovers() {
-    let world = world().await;
-    world
-        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
-        .await;
-    let crash_loop = serde_json::json!({"status": {
-        "conditions": [{"type": "Ready", "status": "False"}],
-        "containerStatuses": [{"name": "zookeeper", "image": "zookeeper", "imageID": "", "ready": false,
-            "restartCount": 7, "state": {"waiting": {"reason": "CrashLoopBackOff", "message": "back-off 5m0s"}}}]}});
-    Api::<Pod>::namespaced(world.cluster.admin.clone(), world.namespace())
-        .patch_status(
-            "zk-server-b-0",
-            &PatchParams::default(),
-            &Patch::Merge(crash_loop),
-        )
-        .await
-        .expect("crash loop");
-    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("zookeeper.yaml") {
-            text.replace("heapSize: 2Gi", "heapSize: 1Gi")
-        } else {
-            text
-        }
-    });
-    let (_, report) = world.apply(&changed).await;
-    assert!(report.succeeded(), "{report}");
-    let restarts: Vec<&str> = report
-        .steps
-        .iter()
-        .filter(|s| s.action == Action::RestartMember)
-        .map(|s| s.resource.as_str())
-        .collect();
-    assert_eq!(
-        restarts[0],
-        format!("Pod {}/zk-server-b-0", world.namespace()),
-        "{restarts:?}"
-    );
-    assert_eq!(restarts.len(), 3);
-    settle_after_restarts(&world, &changed).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_plan_converges() {
-    let world = world().await;
-    world
-        .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
-        .await;
-    let grown = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("redis.yaml") {
-            text.replace("shards: 3", "shards: 4")
-        } else {
-            text
-        }
-    });
-    let live = world.read(&grown).await;
-    let plan = plan(
-        &Desired::from_validation(&grown).expect("desired"),
-        &live,
-        PlanOptions::default(),
-    )
-    .expect("plan");
-    let record = format!("ConfigMap {}/sessions-redis-static-ips", world.namespace());
-    let step = plan
-        .steps
-        .iter()
-        .find(|s| s.resource == record)
-        .expect("the record is updated");
-    assert_eq!(step.action, Action::Update);
-    let decided_from = step.after.as_ref().expect("after")["metadata"]["resourceVersion"].clone();
-    assert!(
-        decided_from.is_string(),
-        "the update carries the version it was decided from"
-    );
-    // Another writer (say, a replica that lost its lease) changes the record meanwhile.
-    Api::<ConfigMap>::namespaced(world.cluster.admin.clone(), world.namespace())
-        .patch(
-            "sessions-redis-static-ips",
-            &PatchParams::default(),
-            &Patch::Merge(serde_json::json!({"data": {"sessions-redis-shard3-a-0": "10.0.16.99"}})),
-        )
-        .await
-        .expect("concurrent write");
-    let report = world.carry_out(&grown, &plan, &live).await;
-    let outcome = report
-        .steps
-        .iter()
-        .find(|s| s.resource == record)
-        .expect("record step");
-    match &outcome.outcome {
-        Outcome::Failed(error) => assert!(error.contains("409"), "{error}"),
-        other => panic!("a stale allocation record must be refused, got {other:?}"),
-    }
-    assert!(
-        report.skipped() > 0,
-        "steps that need the record wait: {report}"
-    );
-    world.converge(&grown).await;
-    let live = world.read(&grown).await;
-    assert_eq!(
-        live.static_ips
-            .values()
-            .filter(|s| s.service == "sessions-redis")
-            .count(),
-        8
-    );
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_larger_volume_expands_every_claim_in_place() {
     let world = world().await;
     world
@@ -508,90 +326,4 @@ async fn a_larger_volume_expands_every_claim_in_place() {
             .collect();
     assert_eq!(sizes, ["\"30Gi\""; 3], "every claim grew in place");
     assert_eq!(world.claim_uids().await, claims, "no claim was recreated");
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_field_another_manager_took_over_is_a_conflict_until_apply_is_forced() {
-    let world = world().await;
-    let validation = world.examples(&["coordination/zookeeper.yaml"], &unchanged);
-    world.converge(&validation).await;
-    // `kubectl edit`: an update (not an apply) by another field manager changes a field firecamp
-    // applied; the API server moves that field's ownership to the editor.
-    let maps = Api::<ConfigMap>::namespaced(world.cluster.admin.clone(), world.namespace());
-    let mut map = maps.get("zk-config").await.expect("zk-config");
-    let data = map.data.as_mut().expect("data");
-    let key = data.keys().next().expect("a file").clone();
-    data.get_mut(&key)
-        .expect("file")
-        .push_str("\n# edited by hand\n");
-    let params = PostParams {
-        field_manager: Some("kubectl-edit".to_owned()),
-        ..PostParams::default()
-    };
-    maps.replace("zk-config", &params, &map)
-        .await
-        .expect("edit");
-    let owners: Vec<String> = maps
-        .get("zk-config")
-        .await
-        .expect("zk-config")
-        .metadata
-        .managed_fields
-        .unwrap_or_default()
-        .into_iter()
-        .filter_map(|f| f.manager)
-        .collect();
-    assert!(owners.iter().any(|m| m == "kubectl-edit"), "{owners:?}");
-
-    let (plan, report) = world.apply(&validation).await;
-    let step = plan
-        .steps
-        .iter()
-        .find(|s| s.resource.ends_with("/zk-config"))
-        .expect("the edit is planned back");
-    assert!(step.drift, "an edit outside git is drift: {}", step.reason);
-    let failure = report
-        .steps
-        .iter()
-        .find_map(|s| match &s.outcome {
-            Outcome::Failed(error) if s.resource.ends_with("/zk-config") => Some(error.clone()),
-            _ => None,
-        })
-        .unwrap_or_else(|| panic!("a conflict, not an overwrite: {report}"));
-    assert!(
-        failure.contains("kubectl-edit") && failure.contains("--force"),
-        "{failure}"
-    );
-
-    let live = world.read(&validation).await;
-    let plan = common::plan_of(&validation, &live);
-    let forced = world
-        .carry_out_with(&validation, &plan, &live, &world.forcing_writer())
-        .await;
-    assert!(forced.succeeded(), "{forced}");
-    let (plan, _) = world.apply(&validation).await;
-    assert!(plan.is_empty(), "firecamp owns the field again");
-}
-
-/// After member restarts: the next plan is empty, or only updates the A records of members the
-/// real scheduler put on another node of their zone (only the zone is required of it); then
-/// nothing is left.
-async fn settle_after_restarts(
-    world: &common::world::World,
-    validation: &firecamp_schema::Validation,
-) {
-    let live = world.read(validation).await;
-    let next = common::plan_of(validation, &live);
-    assert!(
-        next.steps
-            .iter()
-            .all(|s| s.provider == Provider::Route53 && s.action == Action::Update),
-        "{:#?}",
-        next.steps
-            .iter()
-            .map(|s| (&s.id, &s.changes))
-            .collect::<Vec<_>>()
-    );
-    let rounds = world.converge(validation).await;
-    assert_eq!(rounds, if next.is_empty() { 1 } else { 2 });
 }

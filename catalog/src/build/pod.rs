@@ -213,6 +213,7 @@ pub(crate) fn volumes(ctx: &ServiceContext<'_>, bp: &Blueprint) -> Vec<Volume> {
             empty_dir: Some(EmptyDirVolumeSource {
                 medium: Some("Memory".to_owned()),
                 size_limit: Some(Quantity("16Mi".to_owned())),
+                ..EmptyDirVolumeSource::default()
             }),
             ..Volume::default()
         },
@@ -236,6 +237,7 @@ pub(crate) fn secret_volume(bp: &Blueprint) -> Option<Volume> {
                     key: f.secret.key.clone(),
                     path: f.file.clone(),
                     mode: Some(f.mode),
+                    ..KeyToPath::default()
                 }]),
                 optional: None,
             }),
@@ -247,6 +249,7 @@ pub(crate) fn secret_volume(bp: &Blueprint) -> Option<Volume> {
         projected: Some(ProjectedVolumeSource {
             sources: Some(sources),
             default_mode: Some(0o400),
+            ..ProjectedVolumeSource::default()
         }),
         ..Volume::default()
     })

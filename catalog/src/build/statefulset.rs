@@ -59,7 +59,7 @@ fn statefulset(
     }
     StatefulSet {
         metadata: service_meta(ctx, name.to_owned(), extra),
-        spec: Some(StatefulSetSpec {
+        spec: StatefulSetSpec {
             replicas: Some(i32::try_from(members.len()).unwrap_or(i32::MAX)),
             service_name: Some(ctx.name().to_owned()),
             selector: LabelSelector {
@@ -81,7 +81,7 @@ fn statefulset(
             template: pod_template(ctx, bp, role, zone, hash(ctx, bp, members)),
             volume_claim_templates: (!claims.is_empty()).then_some(claims),
             ..StatefulSetSpec::default()
-        }),
+        },
         status: None,
     }
 }

@@ -54,7 +54,7 @@ pub(crate) fn objects(cluster: &ClusterDocument) -> Vec<KubeObject> {
     let binding = ClusterRoleBinding {
         metadata: meta(NAME, false),
         role_ref: RoleRef {
-            api_group: "rbac.authorization.k8s.io".to_owned(),
+            api_group: Some("rbac.authorization.k8s.io".to_owned()),
             kind: "ClusterRole".to_owned(),
             name: NAME.to_owned(),
         },
@@ -114,7 +114,7 @@ fn daemon_set(cluster: &ClusterDocument, metadata: ObjectMeta) -> DaemonSet {
     };
     DaemonSet {
         metadata,
-        spec: Some(DaemonSetSpec {
+        spec: DaemonSetSpec {
             selector: LabelSelector {
                 match_labels: Some(selector.clone()),
                 match_expressions: None,
@@ -168,7 +168,7 @@ fn daemon_set(cluster: &ClusterDocument, metadata: ObjectMeta) -> DaemonSet {
                 }),
             },
             ..DaemonSetSpec::default()
-        }),
+        },
         status: None,
     }
 }

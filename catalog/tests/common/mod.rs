@@ -88,7 +88,7 @@ impl SpecSet {
     }
 }
 
-/// Validates `objects` against the OpenAPI schema of Kubernetes 1.35 with `kubernetes-validate
+/// Validates `objects` against the OpenAPI schema of Kubernetes 1.37 with `kubernetes-validate
 /// --strict` (unknown fields rejected). Returns whether all passed, and the tool's report.
 pub fn kubernetes_validate(objects: &[KubeObject]) -> (bool, String) {
     let values: Vec<serde_json::Value> = objects
@@ -123,7 +123,7 @@ pub fn kubernetes_validate_json(manifests: &[serde_json::Value]) -> (bool, Strin
         files.push(path);
     }
     let output = Command::new(&tool)
-        .args(["--strict", "-k", "1.35.0"])
+        .args(["--strict", "-k", "1.37.0"])
         .args(&files)
         .output()
         .expect("kubernetes-validate runs");

@@ -12,6 +12,7 @@ use k8s_openapi::apimachinery::pkg::apis::meta::v1::ObjectMeta;
 use super::desired::Desired;
 use super::diff::diff;
 use super::draft::{Drafts, Rank, StepSpec};
+use super::immutable::{claims_of_class, immutable_changes};
 use super::manifest::{DESIRED_HASH, manifest};
 use super::memo::{Observed, PlanMemo};
 use super::model::{Action, FieldChange, Provider};
@@ -20,14 +21,6 @@ use super::restarts::{Restarts, plan_restarts};
 use super::static_ips::Allocation;
 use super::volumes::plan_volume_growth;
 use crate::live::LiveIndex;
-
-/// StatefulSet fields the API refuses to change.
-const IMMUTABLE_STATEFULSET_FIELDS: [&str; 4] = [
-    "spec.selector",
-    "spec.serviceName",
-    "spec.podManagementPolicy",
-    "spec.volumeClaimTemplates",
-];
 
 /// `(kind, namespace, name)` of a manifest.
 pub fn identity(object: &Value) -> (String, String, String) {
@@ -253,17 +246,7 @@ fn plan_object(
     out.observed.extend(observed);
     let drift = current["metadata"]["annotations"][DESIRED_HASH]
         == value["metadata"]["annotations"][DESIRED_HASH];
-    let immutable: Vec<&str> = changes
-        .iter()
-        .filter(|c| {
-            kind == "Job" && c.path.starts_with("spec.")
-                || kind == "StatefulSet"
-                    && IMMUTABLE_STATEFULSET_FIELDS
-                        .iter()
-                        .any(|f| c.path.starts_with(f))
-        })
-        .map(|c| c.path.as_str())
-        .collect();
+    let immutable = immutable_changes(&kind, &changes);
     let why = if drift {
         "changed outside git (drift)"
     } else {
@@ -282,13 +265,27 @@ fn plan_object(
     if kind == "StatefulSet" && !plan_volume_growth(value, current, service, index.live, out) {
         return;
     }
-    let reason = if kind == "Job" {
-        format!("{why}: a Job cannot change, it runs again (init scripts are idempotent)")
-    } else {
-        format!(
-            "{why}: {} cannot change in place, forces replacement (pods and volumes are kept)",
-            immutable.join(", ")
-        )
+    if kind == "StorageClass" {
+        let claims = claims_of_class(&name, index.live);
+        if !claims.is_empty() {
+            out.warnings.push(format!(
+                "StorageClass {name}: {} cannot change and {} volume claim(s) use it ({}); left unchanged (volumes keep the settings they were made with; a new volume setting in the spec makes a class of its own)",
+                immutable.join(", "),
+                claims.len(),
+                claims.join(", ")
+            ));
+            return;
+        }
+    }
+    let fields = immutable.join(", ");
+    let reason = match kind.as_str() {
+        "Job" => format!("{why}: a Job cannot change, it runs again (init scripts are idempotent)"),
+        "StorageClass" => format!(
+            "{why}: {fields} cannot change in place, forces replacement (no volume claim uses it)"
+        ),
+        _ => format!(
+            "{why}: {fields} cannot change in place, forces replacement (pods and volumes are kept)"
+        ),
     };
     out.push(
         spec(Action::Replace, reason),

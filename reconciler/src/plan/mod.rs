@@ -4,6 +4,7 @@ pub mod desired;
 pub mod diff;
 mod dns;
 mod draft;
+mod immutable;
 mod incremental;
 pub mod kubernetes;
 pub mod manifest;

@@ -88,6 +88,8 @@ pub struct Requests {
     pub lists: AtomicUsize,
     /// Single-object reads.
     pub gets: AtomicUsize,
+    /// Watch calls.
+    pub watches: AtomicUsize,
     /// For firecamp's next patches, in order: a failure to answer instead, or none to carry it out.
     pub failures: Mutex<VecDeque<Option<Failure>>>,
     /// Every `(verb, API group, resource)` firecamp asked for.
@@ -95,6 +97,20 @@ pub struct Requests {
 }
 
 impl Requests {
+    /// Every request so far.
+    pub fn all(&self) -> usize {
+        [
+            &self.patches,
+            &self.deletes,
+            &self.lists,
+            &self.gets,
+            &self.watches,
+        ]
+        .iter()
+        .map(|c| c.load(Ordering::SeqCst))
+        .sum()
+    }
+
     /// firecamp's writes so far.
     pub fn writes(&self) -> usize {
         self.patches.load(Ordering::SeqCst) + self.deletes.load(Ordering::SeqCst)
@@ -227,8 +243,8 @@ impl TestCluster {
         .await
         .expect("a token for the ServiceAccount")
         .status
-        .expect("token status")
-        .token;
+        .and_then(|s| s.token)
+        .expect("a token");
         let client = self.plane.client_with_token(&token).await.expect("client");
         self.client = counted(client, Arc::clone(&self.requests));
     }
@@ -249,6 +265,7 @@ impl TestCluster {
             &self.requests.deletes,
             &self.requests.lists,
             &self.requests.gets,
+            &self.requests.watches,
         ] {
             counter.store(0, Ordering::SeqCst);
         }
@@ -339,6 +356,7 @@ fn counted(client: kube::Client, requests: Arc<Requests>) -> kube::Client {
                     "delete" | "deletecollection" => Some(&requests.deletes),
                     "list" => Some(&requests.lists),
                     "get" => Some(&requests.gets),
+                    "watch" => Some(&requests.watches),
                     _ => None,
                 };
                 if let Some(counter) = counter {

@@ -176,8 +176,8 @@ impl World {
             .expect("live state")
     }
 
-    /// Reads, plans and applies once.
-    pub async fn apply(&self, validation: &Validation) -> (Plan, Report) {
+    /// Reads and plans, writing nothing; returns the plan and what it was made from.
+    pub async fn plan(&self, validation: &Validation) -> (Plan, LiveState) {
         let live = self.read(validation).await;
         let plan = plan(
             &Desired::from_validation(validation).expect("desired"),
@@ -185,6 +185,12 @@ impl World {
             PlanOptions::default(),
         )
         .expect("plan");
+        (plan, live)
+    }
+
+    /// Reads, plans and applies once.
+    pub async fn apply(&self, validation: &Validation) -> (Plan, Report) {
+        let (plan, live) = self.plan(validation).await;
         let report = self.carry_out(validation, &plan, &live).await;
         (plan, report)
     }
@@ -235,6 +241,27 @@ impl World {
             }
         }
         panic!("no convergence in 4 rounds");
+    }
+
+    /// After member restarts: the next plan is empty, or only updates the A records of members
+    /// the real scheduler put on another node of their zone (only the zone is required of it);
+    /// then nothing is left.
+    pub async fn settle_after_restarts(&self, validation: &Validation) {
+        let live = self.read(validation).await;
+        let next = super::plan_of(validation, &live);
+        assert!(
+            next.steps
+                .iter()
+                .all(|s| s.provider == firecamp::plan::Provider::Route53
+                    && s.action == firecamp::plan::Action::Update),
+            "{:#?}",
+            next.steps
+                .iter()
+                .map(|s| (&s.id, &s.changes))
+                .collect::<Vec<_>>()
+        );
+        let rounds = self.converge(validation).await;
+        assert_eq!(rounds, if next.is_empty() { 1 } else { 2 });
     }
 
     pub async fn pods(&self) -> BTreeMap<String, Pod> {

@@ -301,11 +301,7 @@ fn observed(statefulset: &StatefulSet) -> bool {
 }
 
 fn statefulset_ready(statefulset: &StatefulSet) -> bool {
-    let wanted = statefulset
-        .spec
-        .as_ref()
-        .and_then(|s| s.replicas)
-        .unwrap_or(1);
+    let wanted = statefulset.spec.replicas.unwrap_or(1);
     observed(statefulset)
         && statefulset
             .status
