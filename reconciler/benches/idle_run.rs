@@ -1,9 +1,10 @@
 //! `firecamp run` with nothing to do, against the 1,000-service benchmark repo (5,000 members)
 //! installed on the test world's real control plane (its controllers and kwok made the pods, then
-//! were paused) and moto (the members' records), specs from a git repository by path. Two ticks are
-//! measured: the settled tick (the remote did not move and the last tick left nothing to do: one
-//! poll, no plan work) and the re-planning tick (what `--self-heal` does every time: poll,
-//! validate, render, read every managed object, ENI and record in bulk, plan). The process's
+//! were paused) and moto (the members' records), specs from a git repository by path. Two kinds
+//! of tick are measured: the settled tick (the remote did not move, the watches saw nothing and the last
+//! tick left nothing to do: one poll, no plan work) and the re-planning tick (what `--self-heal`
+//! does every time: poll, validate, render, read ENIs and records, plan), with the cluster read in
+//! bulk (`--no-watch`) and from the watch cache. The process's
 //! resident memory (the API server and moto are other processes) and CPU time per tick are printed.
 
 #[path = "../tests/common/mod.rs"]
@@ -97,6 +98,7 @@ fn bench(c: &mut Criterion) {
     // Install: apply until a plan is empty (the controllers and kwok place the pods meanwhile).
     let apply = Settings {
         self_heal: true,
+        watch: false,
         ..Settings::default()
     };
     let mut installer = reconciler(&world, &bare, &cache, apply);
@@ -123,13 +125,14 @@ fn bench(c: &mut Criterion) {
     let plan_only = Settings {
         policy: Policy::PlanOnly,
         self_heal: true,
+        watch: false,
         ..Settings::default()
     };
     let mut replanning = reconciler(&world, &bare, &cache, plan_only);
     let cpu_before = cpu();
     let mut ticks = 0u32;
     group.bench_function(
-        "re-planning tick (self-heal): poll, validate, render, read, plan",
+        "re-planning tick (self-heal, --no-watch): poll, validate, render, bulk read, plan",
         |b| {
             b.iter(|| {
                 ticks += 1;
@@ -140,13 +143,33 @@ fn bench(c: &mut Criterion) {
     let cpu_per_replan = (cpu() - cpu_before) / ticks.max(1);
     drop(replanning);
 
+    let watching = Settings {
+        watch: true,
+        ..plan_only
+    };
+    let mut cached = reconciler(&world, &bare, &cache, watching);
+    let synced = std::time::Instant::now();
+    runtime
+        .block_on(cached.tick())
+        .expect("the tick that fills the cache");
+    eprintln!(
+        "the watch cache listed everything in {:?}",
+        synced.elapsed()
+    );
+    let (cached_rss, _) = memory();
+    group.bench_function(
+        "re-planning tick (self-heal): poll, validate, render, plan from the watch cache",
+        |b| b.iter(|| runtime.block_on(cached.tick()).expect("tick")),
+    );
+
+    drop(cached);
     let mut settled = reconciler(
         &world,
         &bare,
         &cache,
         Settings {
             self_heal: false,
-            ..plan_only
+            ..watching
         },
     );
     let first = runtime.block_on(settled.tick()).expect("tick");
@@ -154,23 +177,33 @@ fn bench(c: &mut Criterion) {
         matches!(&first, Tick::Planned(plan) if plan.is_empty()),
         "the cluster is in sync: {first:?}"
     );
+    world.cluster.reset_counts();
+    let quiet = std::time::Instant::now();
     let cpu_before = cpu();
     let mut ticks = 0u32;
-    group.bench_function("settled tick: the remote did not move", |b| {
-        b.iter(|| {
-            ticks += 1;
-            let tick = runtime.block_on(settled.tick()).expect("tick");
-            assert!(matches!(tick, Tick::Unchanged));
-        });
-    });
+    group.bench_function(
+        "settled tick: the remote did not move, the watches saw nothing",
+        |b| {
+            b.iter(|| {
+                ticks += 1;
+                let tick = runtime.block_on(settled.tick()).expect("tick");
+                assert!(matches!(tick, Tick::Unchanged));
+            });
+        },
+    );
     let cpu_per_settled = (cpu() - cpu_before) / ticks.max(1);
+    let requests = world.cluster.requests.all();
+    let quiet = quiet.elapsed();
     group.finish();
     let (rss, peak) = memory();
     eprintln!(
         "memory (MiB): at start {start_rss}; after the install (firecamp + in-memory API server) {installed_rss}; \
-         after the ticks {rss}; peak {peak}"
+         with the watch cache filled {cached_rss}; after the ticks {rss}; peak {peak}"
     );
     eprintln!("CPU per tick: re-planning {cpu_per_replan:?}; settled {cpu_per_settled:?}");
+    eprintln!(
+        "Kubernetes requests while settled: {requests} in {quiet:?} ({ticks} settled ticks, the watches open)"
+    );
 }
 
 criterion_group!(benches, bench);

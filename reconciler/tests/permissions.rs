@@ -2,7 +2,7 @@
 //! role is installed on the real control plane and firecamp runs with its ServiceAccount's
 //! token, so the API server refuses anything it does not grant. A full apply cycle on it and moto (leader election, install with an injected failure, a config change
 //! with restarts, a larger volume, a service removed with its volumes, logs turned off, a second
-//! process finding the zone) records every Kubernetes request and AWS call; the test fails when
+//! process finding the zone, the watches of `firecamp run`) records every Kubernetes request and AWS call; the test fails when
 //! the code asks for something the files do not grant, or they grant something it never asks for.
 
 mod common;
@@ -14,6 +14,7 @@ use std::time::Duration;
 use common::cluster::Failure;
 use common::world::{World, world};
 use firecamp::providers::aws::AwsProviders;
+use firecamp::providers::kubernetes::{KubeCache, managed_kinds};
 use firecamp::run::lease::LeaderElector;
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Limits;
@@ -157,6 +158,31 @@ async fn full_cycle(world: &World) {
         _ => text,
     });
     world.converge(&removed).await;
+    // `firecamp run` keeps the live state current with watches: each kind listed, then watched.
+    let cache = KubeCache::start(
+        &world.cluster.client,
+        &common::world::cluster(&removed).metadata.name,
+    );
+    assert_eq!(
+        cache.wait_synced(Duration::from_secs(60)).await,
+        Vec::<String>::new()
+    );
+    for _ in 0..100 {
+        let watches = world
+            .cluster
+            .requests
+            .calls
+            .lock()
+            .expect("lock")
+            .iter()
+            .filter(|(verb, _, _)| verb == "watch")
+            .count();
+        if watches == managed_kinds().len() + 2 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    drop(cache);
     // Another process (a restarted firecamp) finds the zone instead of creating it.
     let again = AwsProviders::new(
         &world.moto_sdk(),

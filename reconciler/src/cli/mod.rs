@@ -151,7 +151,7 @@ pub fn run(cli: Cli, out: &mut dyn Write, err: &mut dyn Write) -> ExitStatus {
         ),
     };
     result.unwrap_or_else(|error| {
-        let _ = writeln!(err, "error: {}", chain(&*error));
+        let _ = writeln!(err, "error: {}", crate::error_chain::chain(&*error));
         failure
     })
 }
@@ -167,17 +167,6 @@ fn load_desired(
     }
     let desired = crate::plan::Desired::from_validation(&validation)?;
     Ok((validation, desired))
-}
-
-/// An error and its causes, on one line.
-pub(crate) fn chain(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut message = error.to_string();
-    let mut source = error.source();
-    while let Some(cause) = source {
-        message.push_str(&format!(": {cause}"));
-        source = cause.source();
-    }
-    message
 }
 
 /// The error of a command that could not run.

@@ -54,7 +54,7 @@ pub(super) fn run(
     }
     super::watch::watch(&args.path, || {
         if let Err(error) = plan_once(args, out, err) {
-            let _ = writeln!(err, "error: {}", super::chain(&*error));
+            let _ = writeln!(err, "error: {}", crate::error_chain::chain(&*error));
         }
         let _ = writeln!(
             out,

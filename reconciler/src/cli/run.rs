@@ -1,5 +1,5 @@
-//! `firecamp run`: the scheduled loop. Every tick (jittered): poll the specs, plan, apply by the
-//! policy, record the status. A failing tick backs off exponentially (capped at 10 minutes), a
+//! `firecamp run`: the loop. Every tick (jittered), and within a second of a change the watches
+//! see: poll the specs, plan, apply by the policy, record the status. A failing tick backs off exponentially (capped at 10 minutes), a
 //! failing service on its own (`--service-backoff`); SIGTERM or Ctrl-C lets the step in flight
 //! finish, skips the rest and exits. With leader election only the replica holding the Lease ticks
 //! (it renews the Lease while a tick runs). `/metrics`, `/healthz` and `/readyz` are served on
@@ -61,6 +61,13 @@ pub struct RunArgs {
     /// Correct changes made outside git too (by default they are reported only).
     #[arg(long)]
     pub self_heal: bool,
+    /// Read the cluster in bulk on each planning tick instead of keeping it current with watches
+    /// (which re-plan within a second of a change to an owned object, a member's pod or a node).
+    #[arg(long)]
+    pub no_watch: bool,
+    /// Seconds between plans from scratch (re-reading AWS state) while nothing else moves.
+    #[arg(long, value_name = "SECONDS", default_value_t = 600)]
+    pub resync: u64,
     /// Tick only while holding the Lease `firecamp-leader` (run several replicas, one writes).
     #[arg(long)]
     pub leader_election: bool,
@@ -123,6 +130,8 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitStatus, Com
             policy: args.policy,
             self_heal: args.self_heal,
             backoff_base: Duration::from_secs(args.service_backoff),
+            watch: !args.no_watch && !args.once,
+            resync: Duration::from_secs(args.resync),
             ..Settings::default()
         };
         let mut reconciler = Reconciler::new(source, writer, client.clone(), aws.as_ref(), settings)

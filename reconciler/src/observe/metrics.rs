@@ -47,6 +47,11 @@ struct StageLabel {
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ObjectLabel {
+    object: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct StateLabel {
     state: String,
 }
@@ -68,6 +73,7 @@ struct Inner {
     throttles: Family<CallLabels, Counter>,
     errors: Family<StageLabel, Counter>,
     services: Family<StateLabel, Gauge>,
+    drift: Family<ObjectLabel, Gauge>,
     leader: Gauge,
     seen: Mutex<(Seen, Seen)>,
 }
@@ -90,6 +96,7 @@ impl Default for Metrics {
             throttles: Family::default(),
             errors: Family::default(),
             services: Family::default(),
+            drift: Family::default(),
             leader: Gauge::default(),
             seen: Mutex::new((Seen::new(), Seen::new())),
             registry: Registry::default(),
@@ -131,6 +138,11 @@ impl Default for Metrics {
             inner.services.clone(),
         );
         registry.register(
+            "drift",
+            "1 for each object the last plan found changed outside git",
+            inner.drift.clone(),
+        );
+        registry.register(
             "leader",
             "1 while this replica holds the lease (or runs without election)",
             inner.leader.clone(),
@@ -149,6 +161,19 @@ impl Metrics {
                 outcome: outcome.to_owned(),
             })
             .inc();
+    }
+
+    /// The objects the last plan found changed outside git.
+    pub fn drift<'a>(&self, objects: impl Iterator<Item = &'a str>) {
+        self.0.drift.clear();
+        for object in objects {
+            self.0
+                .drift
+                .get_or_create(&ObjectLabel {
+                    object: object.to_owned(),
+                })
+                .set(1);
+        }
     }
 
     /// The plan a tick made.

@@ -19,6 +19,9 @@ pub enum ReadError {
     /// Reading AWS failed.
     #[error("reading AWS (subnets, ENIs, DNS records)")]
     Aws(#[source] AwsError),
+    /// The watches have not listed everything once yet.
+    #[error("the watches of {} have not listed once yet; check the API server and firecamp's list and watch permissions", .0.join(", "))]
+    NotSynced(Vec<String>),
 }
 
 /// Reads the whole live state: Kubernetes in bulk, then, with AWS, the subnets' used addresses,

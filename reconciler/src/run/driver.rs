@@ -1,5 +1,5 @@
 //! The loop around ticks: only the replica holding the Lease ticks (renewing it while a tick
-//! runs), ticks come every interval (±10%), a failing tick backs off exponentially (capped at 10
+//! runs), ticks come every interval (±10%) and 200 ms after a change the watches saw, a failing tick backs off exponentially (capped at 10
 //! minutes), and a stop request ends the loop after the step in flight.
 
 use std::time::Duration;
@@ -68,7 +68,7 @@ pub async fn drive(
             }
             Err(error) => {
                 failures += 1;
-                let error = crate::cli::chain(&error);
+                let error = crate::error_chain::chain(&error);
                 tracing::error!(%error, failures, "tick failed");
                 say(&format!("tick failed: {error}"));
                 if schedule.once {
@@ -81,12 +81,42 @@ pub async fn drive(
         if schedule.once {
             break;
         }
+        // After a failed tick the backoff holds; otherwise a change the watches see ends the wait.
+        let mut changes = (failures == 0).then(|| reconciler.live_changes()).flatten();
+        let wait = if failures == 0 && reconciler.live_pending() {
+            FOLLOW_UP
+        } else {
+            wait
+        };
         tokio::select! {
             () = tokio::time::sleep(wait) => {}
             () = stop.cancelled() => {}
+            () = changed(changes.as_mut()) => {
+                // Let a burst of changes (a rollout, a node's pods) settle into one plan.
+                tokio::time::sleep(DEBOUNCE).await;
+            }
         }
     }
     Ok(true)
+}
+
+/// How long after a change the watches saw the next tick starts.
+pub const DEBOUNCE: Duration = Duration::from_millis(200);
+
+/// How long after a tick that carried out steps, or that missed changes while it ran, the next
+/// starts.
+pub const FOLLOW_UP: Duration = Duration::from_secs(1);
+
+/// Waits for the next change the watches see (forever without watches, or once they end).
+async fn changed(changes: Option<&mut tokio::sync::watch::Receiver<u64>>) {
+    match changes {
+        Some(changes) => {
+            if changes.changed().await.is_err() {
+                std::future::pending::<()>().await;
+            }
+        }
+        None => std::future::pending().await,
+    }
 }
 
 fn describe(tick: &Tick) -> String {

@@ -5,13 +5,32 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::plan::{Plan, Step};
 
-/// The plan without drift corrections (and the steps that wait for them), and how many there were.
-pub(super) fn without_drift(mut plan: Plan) -> (Plan, usize) {
-    let drift = remove_with_dependents(&mut plan, |s| s.drift);
-    if drift > 0 {
-        plan.warnings.push(format!("{drift} change(s) made outside git are reported, not corrected (run with --self-heal to correct them)"));
+/// An object changed outside git: its resource and the fields that differ from the specs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct Drifted {
+    /// e.g. `StatefulSet firecamp/zk-server-a`.
+    pub resource: String,
+    /// The changed fields' paths (never their values: they may be secret).
+    pub fields: Vec<String>,
+}
+
+/// The plan without drift corrections (and the steps that wait for them), and the drifted
+/// objects.
+pub(super) fn without_drift(mut plan: Plan) -> (Plan, Vec<Drifted>) {
+    let drifted: Vec<Drifted> = plan
+        .steps
+        .iter()
+        .filter(|s| s.drift)
+        .map(|s| Drifted {
+            resource: s.resource.clone(),
+            fields: s.changes.iter().map(|c| c.path.clone()).collect(),
+        })
+        .collect();
+    remove_with_dependents(&mut plan, |s| s.drift);
+    if !drifted.is_empty() {
+        plan.warnings.push(format!("{} change(s) made outside git are reported, not corrected (run with --self-heal to correct them)", drifted.len()));
     }
-    (plan, drift)
+    (plan, drifted)
 }
 
 /// The plan without the steps of services backing off (and the steps that wait for them).
@@ -99,7 +118,13 @@ mod tests {
             step("c", "kafka", &["b"], false),
             step("d", "kafka", &[], false),
         ]));
-        assert_eq!(drift, 1);
+        assert_eq!(
+            drift,
+            [Drifted {
+                resource: "a".to_owned(),
+                fields: Vec::new()
+            }]
+        );
         assert_eq!(ids(&kept), ["d"], "b waits on a, c on b");
         assert_eq!(kept.warnings.len(), 1);
     }

@@ -7,6 +7,7 @@ pub mod backoff;
 pub mod driver;
 mod held;
 pub mod lease;
+mod live_source;
 pub mod status;
 
 use std::collections::BTreeMap;
@@ -24,14 +25,15 @@ use tokio_util::sync::CancellationToken;
 
 use self::backoff::ServiceBackoff;
 use self::held::{hold_back, without_drift};
+use self::live_source::LiveSource;
 use self::status::{RunRecord, STATUS_CONFIG_MAP, Status};
 use crate::apply::{Appliers, Outcome, Report, StepOutcome, apply_plan};
 use crate::observe::health::Health;
 use crate::observe::metrics::Metrics;
 use crate::plan::{Plan, PlanError, PlanOptions, Planner};
+use crate::providers::ReadError;
 use crate::providers::aws::AwsProviders;
 use crate::providers::kubernetes::{KubeError, KubeWriter};
-use crate::providers::{ReadError, read_live_state};
 use crate::source::{GitError, GitSource, Poll, Revision};
 
 /// Where the specs come from.
@@ -109,6 +111,11 @@ pub struct Settings {
     pub backoff_base: Duration,
     /// The longest a failing service is left alone.
     pub backoff_cap: Duration,
+    /// Keep the live state current with watches (re-plan when it changes); without, a settled
+    /// loop reads nothing until the specs move or a resync is due.
+    pub watch: bool,
+    /// How often a settled loop plans from scratch anyway, re-reading AWS state.
+    pub resync: Duration,
 }
 
 impl Default for Settings {
@@ -118,6 +125,8 @@ impl Default for Settings {
             self_heal: false,
             backoff_base: Duration::from_secs(30),
             backoff_cap: Duration::from_secs(600),
+            watch: true,
+            resync: Duration::from_secs(600),
         }
     }
 }
@@ -158,6 +167,12 @@ pub struct Reconciler<'a> {
     /// True when the last tick planned nothing left to do.
     settled: bool,
     status: Option<Status>,
+    live: LiveSource,
+    /// When the last plan from scratch was made.
+    resynced: Instant,
+    /// The last tick carried out steps: the next plans soon after, to see what they did (AWS
+    /// steps change nothing the watches see).
+    follow_up: bool,
 }
 
 impl std::fmt::Debug for Reconciler<'_> {
@@ -193,6 +208,9 @@ impl<'a> Reconciler<'a> {
             planner: Planner::new(),
             settled: false,
             status: None,
+            live: LiveSource::new(settings.watch),
+            resynced: Instant::now(),
+            follow_up: false,
         }
     }
 
@@ -207,6 +225,19 @@ impl<'a> Reconciler<'a> {
     #[must_use]
     pub const fn observers(&self) -> &Observers {
         &self.observers
+    }
+
+    /// Changes the watches saw, once they run (after the first planning tick).
+    #[must_use]
+    pub fn live_changes(&self) -> Option<tokio::sync::watch::Receiver<u64>> {
+        self.live.changes()
+    }
+
+    /// True when the next tick should come soon: the watches saw a change the last plan did
+    /// not, or the last tick carried out steps.
+    #[must_use]
+    pub fn live_pending(&self) -> bool {
+        self.live.moved() || self.follow_up && self.settings.watch
     }
 
     /// Cancelling this token stops an apply after the step in flight; the tick then ends.
@@ -239,7 +270,10 @@ impl<'a> Reconciler<'a> {
         metrics.tick(outcome, started.elapsed().as_secs_f64());
         match &ticked {
             Ok(_) => self.observers.health.ready(),
-            Err(error) => self.observers.health.not_ready(&crate::cli::chain(error)),
+            Err(error) => self
+                .observers
+                .health
+                .not_ready(&crate::error_chain::chain(error)),
         }
         tracing::info!(
             outcome,
@@ -258,14 +292,21 @@ impl<'a> Reconciler<'a> {
                 (git.specs_dir(), Some(poll.revision().clone()), moved)
             }
         };
-        if !moved && self.settled && !self.settings.self_heal {
+        let resync = self.resynced.elapsed() >= self.settings.resync;
+        self.follow_up = false;
+        let live_moved = self.live.moved();
+        if !moved && !live_moved && !resync && self.settled && !self.settings.self_heal {
             if let Some(status) = &mut self.status {
                 status.record(run(revision.as_ref(), "unchanged", 0, 0));
             }
             return Ok(Tick::Unchanged);
         }
+        if resync {
+            self.planner = Planner::new();
+            self.resynced = Instant::now();
+        }
         if let Some(revision) = &revision {
-            tracing::info!(commit = %revision.commit, subject = %revision.subject, moved, "planning");
+            tracing::info!(commit = %revision.commit, subject = %revision.subject, moved, live_moved, resync, "planning");
         }
         let limits = Limits::default();
         self.planner
@@ -283,14 +324,21 @@ impl<'a> Reconciler<'a> {
             None => self.read_status(&namespace).await?,
         };
         status.last_attempted.clone_from(&revision);
-        let live = read_live_state(&self.client, self.aws, &cluster).await?;
+        let live = self.live.read(&self.client, self.aws, &cluster).await?;
         let planned = self.planner.plan(&live, PlanOptions::default())?;
         let desired = self.planner.desired().ok_or(PlanError::NoCluster)?;
-        let (planned, drift) = if self.settings.self_heal {
-            (planned, 0)
+        let (planned, drifted) = if self.settings.self_heal {
+            (planned, Vec::new())
         } else {
             without_drift(planned)
         };
+        for drift in &drifted {
+            tracing::warn!(object = %drift.resource, fields = %drift.fields.join(", "), "changed outside git: reported, not corrected (--self-heal corrects it)");
+        }
+        self.observers
+            .metrics
+            .drift(drifted.iter().map(|d| d.resource.as_str()));
+        let drift = drifted.len();
         self.backoff
             .retain(|name| desired.services.iter().any(|s| s.name == name));
         let waiting = self.backoff.waiting(Instant::now());
@@ -317,6 +365,7 @@ impl<'a> Reconciler<'a> {
                 status.last_applied.clone_from(&revision);
             }
             self.settled &= report.succeeded();
+            self.follow_up = true;
             Tick::Applied(planned, report)
         } else {
             if planned.is_empty() && waiting.is_empty() {
@@ -330,6 +379,7 @@ impl<'a> Reconciler<'a> {
             Tick::Unchanged => unreachable!("returned above"),
         };
         status.update_services(desired, plan_ref, report);
+        status.drift = drifted.into_iter().map(|d| d.resource).collect();
         status.hold(&waiting);
         self.observers.metrics.services(&status);
         let outcome = match report {

@@ -65,6 +65,9 @@ pub struct Status {
     pub services: BTreeMap<String, ServiceStatus>,
     /// The last error of the loop itself (source, read, plan), if the last tick had one.
     pub last_error: Option<String>,
+    /// Objects changed outside git that the last plan found (corrected only with self-heal).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub drift: Vec<String>,
     /// The last runs, newest last.
     pub runs: Vec<RunRecord>,
 }

@@ -1,16 +1,18 @@
 //! The Kubernetes side: one client per run, the live state read in bulk (one paginated list per
-//! kind, by firecamp's labels), and plan steps carried out with server-side apply under the field
+//! kind, by firecamp's labels) or kept current by watches, and plan steps carried out with server-side apply under the field
 //! manager `firecamp`, waiting for health where the plan's order needs it.
 
 mod error;
 mod health;
 mod kinds;
 mod read;
+mod watch;
 mod write;
 
 pub use error::{KubeError, Reason, StepProblem};
 pub use kinds::{ManagedKind, managed_kind, managed_kinds};
 pub use read::{PAGE_SIZE, read_live, resolve_static_ip_subnets};
+pub use watch::{KubeCache, WATCH_TIMEOUT};
 pub use write::{KubeWriter, WriteOptions};
 
 /// The field manager of every write.

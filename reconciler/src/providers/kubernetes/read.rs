@@ -27,12 +27,7 @@ pub const PAGE_SIZE: u32 = 500;
 /// # Errors
 /// The first failed list.
 pub async fn read_live(client: &Client, cluster: &str) -> Result<LiveState, KubeError> {
-    let selector = format!(
-        "{}={},{}={cluster}",
-        labels::MANAGED_BY,
-        labels::FIRECAMP,
-        labels::CLUSTER
-    );
+    let selector = firecamp_selector(cluster);
     let mut objects = Vec::new();
     for kind in managed_kinds() {
         let api: Api<DynamicObject> = Api::all_with(client.clone(), &kind.resource);
@@ -65,6 +60,16 @@ pub async fn read_live(client: &Client, cluster: &str) -> Result<LiveState, Kube
     })
 }
 
+/// The label selector of what firecamp owns in `cluster` (its objects and its members' pods).
+pub(super) fn firecamp_selector(cluster: &str) -> String {
+    format!(
+        "{}={},{}={cluster}",
+        labels::MANAGED_BY,
+        labels::FIRECAMP,
+        labels::CLUSTER
+    )
+}
+
 /// Every object of a list, page by page.
 async fn list_all<K>(api: &Api<K>, selector: &str, plural: &str) -> Result<Vec<K>, KubeError>
 where
@@ -90,7 +95,7 @@ where
 
 /// An object as the live model keeps it: with its kind and apiVersion (list items may omit them),
 /// without managed fields (bookkeeping of the API server, never compared).
-fn served_object(item: DynamicObject, resource: &kube::core::ApiResource) -> Value {
+pub(super) fn served_object(item: DynamicObject, resource: &kube::core::ApiResource) -> Value {
     let mut value = serde_json::to_value(&item).unwrap_or(Value::Null);
     if let Some(object) = value.as_object_mut() {
         object.insert(
@@ -106,7 +111,7 @@ fn served_object(item: DynamicObject, resource: &kube::core::ApiResource) -> Val
 }
 
 /// Where a member's pod runs, whether it is ready and which template it was made from.
-fn placement(pod: &Pod) -> Option<MemberPlacement> {
+pub(super) fn placement(pod: &Pod) -> Option<MemberPlacement> {
     let member = pod.metadata.name.clone()?;
     let ready = pod
         .status
@@ -127,7 +132,7 @@ fn placement(pod: &Pod) -> Option<MemberPlacement> {
 
 /// A node with its zone, internal IP and EC2 instance id (`aws:///<zone>/<instance>`); nodes
 /// missing any of them cannot hold members' addresses and are left out.
-fn node(node: &KubeNode) -> Option<Node> {
+pub(super) fn node(node: &KubeNode) -> Option<Node> {
     let name = node.metadata.name.clone()?;
     let zone = node
         .metadata
@@ -165,7 +170,7 @@ fn node(node: &KubeNode) -> Option<Node> {
 }
 
 /// The recorded static IPs: every `<service>-static-ips` ConfigMap's member → address entries.
-fn static_ips(objects: &[LiveObject]) -> BTreeMap<String, StaticIp> {
+pub(super) fn static_ips(objects: &[LiveObject]) -> BTreeMap<String, StaticIp> {
     let mut recorded = BTreeMap::new();
     for object in objects.iter().filter(|o| o.key().0 == "ConfigMap") {
         let Some(service) = object.service() else {
