@@ -190,6 +190,21 @@ fn plan_watch_plans_again_after_a_save() {
     let _ = child.kill();
     let _ = child.wait();
     assert!(second.contains("Service zk2"), "{second}");
+    let millis = |plan: &str| -> u64 {
+        plan.lines()
+            .find_map(|l| {
+                l.strip_prefix("Planned in ")?
+                    .strip_suffix(" ms.")?
+                    .parse()
+                    .ok()
+            })
+            .expect("how long the plan took")
+    };
+    eprintln!(
+        "plan --watch: first plan {} ms, after the save {} ms",
+        millis(&first),
+        millis(&second)
+    );
 }
 
 /// A kubeconfig in `dir` for a server nobody listens on (every request is refused), with `user`.

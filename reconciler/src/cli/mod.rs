@@ -4,6 +4,7 @@ mod apply;
 mod connect;
 mod live;
 mod plan;
+mod plan_watch;
 mod run;
 mod schema;
 mod status;

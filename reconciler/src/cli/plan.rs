@@ -1,4 +1,5 @@
-//! `firecamp plan`: validate the specs, read the live state, plan, print.
+//! `firecamp plan`: validate the specs, read the live state, plan, print (`--watch`: again on
+//! every save, see `plan_watch`).
 
 use std::io::{IsTerminal, Write};
 use std::path::PathBuf;
@@ -8,7 +9,7 @@ use clap::Args;
 use super::connect::{ConnectArgs, runtime};
 use super::{CommandError, ExitStatus, PlanFormat};
 use crate::live::{LiveState, read_snapshot};
-use crate::plan::{PlanOptions, plan};
+use crate::plan::{Plan, PlanOptions, plan};
 use crate::providers::read_live_state;
 use crate::view::{json, markdown, text};
 
@@ -49,21 +50,11 @@ pub(super) fn run(
     out: &mut dyn Write,
     err: &mut dyn Write,
 ) -> Result<ExitStatus, CommandError> {
-    if !args.watch {
-        return plan_once(args, out, err);
+    if args.watch {
+        super::plan_watch::watch_plans(args, out, err)
+    } else {
+        plan_once(args, out, err)
     }
-    super::watch::watch(&args.path, || {
-        if let Err(error) = plan_once(args, out, err) {
-            let _ = writeln!(err, "error: {}", crate::error_chain::chain(&*error));
-        }
-        let _ = writeln!(
-            out,
-            "Watching {} for changes (Ctrl-C to stop).",
-            args.path.display()
-        );
-        let _ = out.flush();
-    })?;
-    Ok(ExitStatus::Success)
 }
 
 fn plan_once(
@@ -99,22 +90,7 @@ fn plan_once(
             allow_empty: args.allow_empty,
         },
     )?;
-    match args.format {
-        PlanFormat::Text => {
-            writeln!(out, "Planning {} against {source}.", args.path.display())?;
-            let color = !args.no_color && std::io::stdout().is_terminal();
-            write!(out, "{}", text::render(&plan, text::Style { color }))?;
-        }
-        PlanFormat::Markdown => write!(
-            out,
-            "{}",
-            markdown::render(
-                &plan,
-                &format!("firecamp plan for `{}`", args.path.display())
-            )
-        )?,
-        PlanFormat::Json => write!(out, "{}", json::render(&plan))?,
-    }
+    print_plan(args, &plan, &source, out)?;
     Ok(if !validation.is_valid() {
         ExitStatus::Invalid
     } else if args.detailed_exitcode && !plan.is_empty() {
@@ -122,4 +98,30 @@ fn plan_once(
     } else {
         ExitStatus::Success
     })
+}
+
+/// Prints `plan`, made against `source`, in the format asked for.
+pub(super) fn print_plan(
+    args: &PlanArgs,
+    plan: &Plan,
+    source: &str,
+    out: &mut dyn Write,
+) -> std::io::Result<()> {
+    match args.format {
+        PlanFormat::Text => {
+            writeln!(out, "Planning {} against {source}.", args.path.display())?;
+            let color = !args.no_color && std::io::stdout().is_terminal();
+            write!(out, "{}", text::render(plan, text::Style { color }))?;
+        }
+        PlanFormat::Markdown => write!(
+            out,
+            "{}",
+            markdown::render(
+                plan,
+                &format!("firecamp plan for `{}`", args.path.display())
+            )
+        )?,
+        PlanFormat::Json => write!(out, "{}", json::render(plan))?,
+    }
+    Ok(())
 }

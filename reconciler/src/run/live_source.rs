@@ -17,7 +17,7 @@ const SYNC_LIMIT: Duration = Duration::from_secs(120);
 
 /// The live state's source, with what the last plan was made from.
 #[derive(Debug)]
-pub(super) struct LiveSource {
+pub(crate) struct LiveSource {
     watch: bool,
     cache: Option<(String, KubeCache)>,
     /// The cache's generation the last plan read.
@@ -25,7 +25,7 @@ pub(super) struct LiveSource {
 }
 
 impl LiveSource {
-    pub(super) const fn new(watch: bool) -> Self {
+    pub(crate) const fn new(watch: bool) -> Self {
         Self {
             watch,
             cache: None,
@@ -34,20 +34,20 @@ impl LiveSource {
     }
 
     /// True when the cache saw a change the last plan did not.
-    pub(super) fn moved(&self) -> bool {
+    pub(crate) fn moved(&self) -> bool {
         self.cache
             .as_ref()
             .is_some_and(|(_, cache)| cache.generation() != self.planned_at)
     }
 
     /// The cache's change signal, once the cache runs.
-    pub(super) fn changes(&self) -> Option<watch::Receiver<u64>> {
+    pub(crate) fn changes(&self) -> Option<watch::Receiver<u64>> {
         self.cache.as_ref().map(|(_, cache)| cache.changes())
     }
 
     /// The live state of `cluster`: from the cache (waiting for its first lists) and AWS, or
     /// read in bulk.
-    pub(super) async fn read(
+    pub(crate) async fn read(
         &mut self,
         client: &kube::Client,
         aws: Option<&AwsProviders>,

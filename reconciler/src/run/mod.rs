@@ -7,7 +7,7 @@ pub mod backoff;
 pub mod driver;
 mod held;
 pub mod lease;
-mod live_source;
+pub(crate) mod live_source;
 pub mod status;
 
 use std::collections::BTreeMap;
