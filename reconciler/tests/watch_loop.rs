@@ -1,7 +1,7 @@
 //! The loop driven by watches, on the real control plane and moto, with a tick interval of an
 //! hour so nothing but a watch event can start a tick: a hand edit of a StatefulSet is reported
 //! as drift within seconds (and not corrected without self-heal) by a loop that asked nothing
-//! while settled, and a static-IP member whose
+//! while settled and does not read AWS again for it, and a static-IP member whose
 //! pod comes back on another node of its zone has its address moved there, with no git change.
 
 mod common;
@@ -117,6 +117,8 @@ async fn a_hand_edit_is_reported_as_drift_within_seconds_and_left_as_it_is() {
         world.cluster.reset_counts();
         tokio::time::sleep(Duration::from_secs(5)).await;
         assert_eq!(world.cluster.requests.all(), 0, "no request while settled");
+        let aws_calls = || world.aws.counter.total();
+        let aws_before = aws_calls();
         let edited = Instant::now();
         sets.patch(
             "zk-server-a",
@@ -130,12 +132,17 @@ async fn a_hand_edit_is_reported_as_drift_within_seconds_and_left_as_it_is() {
         })
         .await;
         eprintln!("drift reported {:?} after the edit", edited.elapsed());
-        let status = world.status().await;
-        assert!(
-            status.drift.iter().any(|d| d.ends_with("/zk-server-a")),
-            "{:?}",
-            status.drift
+        assert_eq!(
+            aws_calls(),
+            aws_before,
+            "no member moved: AWS is not read again"
         );
+        // The status is written at the end of the same tick.
+        within(Duration::from_secs(5), "drift in the status", || async {
+            let status = world.status().await;
+            status.drift.iter().any(|d| d.ends_with("/zk-server-a"))
+        })
+        .await;
         let limit = sets
             .get("zk-server-a")
             .await

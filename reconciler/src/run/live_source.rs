@@ -1,13 +1,16 @@
 //! Where a tick's live state comes from: the watch cache of the Cluster the specs name (started on
 //! the first planning tick, restarted when the Cluster's name changes), or with watching off a
-//! bulk read every planning tick. AWS state is read on every planning tick either way.
+//! bulk read every planning tick. With the cache, AWS state (subnets, ENIs, records) is read again
+//! only when members or nodes moved since it was read, or when the loop says it is stale (after
+//! steps were carried out, at a resync); otherwise the last reading is used.
 
+use std::collections::BTreeMap;
 use std::time::Duration;
 
 use firecamp_schema::spec::ClusterDocument;
 use tokio::sync::watch;
 
-use crate::live::LiveState;
+use crate::live::{DnsRecord, Eni, LiveState, Subnet};
 use crate::providers::aws::AwsProviders;
 use crate::providers::kubernetes::{KubeCache, resolve_static_ip_subnets};
 use crate::providers::{ReadError, read_live_state};
@@ -22,6 +25,33 @@ pub(crate) struct LiveSource {
     cache: Option<(String, KubeCache)>,
     /// The cache's generation the last plan read.
     planned_at: u64,
+    /// The last AWS reading, while it holds.
+    aws: Option<AwsReading>,
+}
+
+/// What AWS said, and where members and nodes were when it said so.
+#[derive(Debug)]
+struct AwsReading {
+    placement: Placement,
+    subnets: Vec<Subnet>,
+    enis: BTreeMap<String, Eni>,
+    dns_records: Vec<DnsRecord>,
+}
+
+/// Each member's node, and each node's instance: what moves addresses and records.
+type Placement = (Vec<(String, Option<String>)>, Vec<(String, String)>);
+
+fn placement(live: &LiveState) -> Placement {
+    (
+        live.members
+            .iter()
+            .map(|m| (m.member.clone(), m.node.clone()))
+            .collect(),
+        live.nodes
+            .iter()
+            .map(|n| (n.name.clone(), n.instance_id.clone()))
+            .collect(),
+    )
 }
 
 impl LiveSource {
@@ -30,7 +60,13 @@ impl LiveSource {
             watch,
             cache: None,
             planned_at: 0,
+            aws: None,
         }
+    }
+
+    /// The next read asks AWS again (steps were carried out, or a resync is due).
+    pub(crate) fn forget_aws(&mut self) {
+        self.aws = None;
     }
 
     /// True when the cache saw a change the last plan did not.
@@ -70,9 +106,33 @@ impl LiveSource {
         self.planned_at = cache.generation();
         let mut live = cache.snapshot();
         if let Some(aws) = aws {
-            aws.read_into(cluster, &mut live)
-                .await
-                .map_err(ReadError::Aws)?;
+            let now = placement(&live);
+            match &self.aws {
+                Some(reading) if reading.placement == now => {
+                    live.subnets.clone_from(&reading.subnets);
+                    live.dns_records.clone_from(&reading.dns_records);
+                    for node in &mut live.nodes {
+                        if let Some(eni) = reading.enis.get(&node.name) {
+                            node.eni = eni.clone();
+                        }
+                    }
+                }
+                _ => {
+                    aws.read_into(cluster, &mut live)
+                        .await
+                        .map_err(ReadError::Aws)?;
+                    self.aws = Some(AwsReading {
+                        placement: now,
+                        subnets: live.subnets.clone(),
+                        enis: live
+                            .nodes
+                            .iter()
+                            .map(|n| (n.name.clone(), n.eni.clone()))
+                            .collect(),
+                        dns_records: live.dns_records.clone(),
+                    });
+                }
+            }
         }
         resolve_static_ip_subnets(&mut live);
         Ok(live)

@@ -303,6 +303,7 @@ impl<'a> Reconciler<'a> {
         }
         if resync {
             self.planner = Planner::new();
+            self.live.forget_aws();
             self.resynced = Instant::now();
         }
         if let Some(revision) = &revision {
@@ -366,6 +367,7 @@ impl<'a> Reconciler<'a> {
             }
             self.settled &= report.succeeded();
             self.follow_up = true;
+            self.live.forget_aws();
             Tick::Applied(planned, report)
         } else {
             if planned.is_empty() && waiting.is_empty() {
