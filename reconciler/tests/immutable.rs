@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::world::{unchanged, world};
+use common::world::{edit_file, unchanged, world};
 use firecamp::plan::Action;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
@@ -66,13 +66,12 @@ async fn a_job_template_change_replaces_the_job_and_a_smaller_volume_is_refused_
         .expect("job")
         .metadata
         .uid;
-    let new_image = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("redis.yaml") {
+    let new_image = world.examples(
+        &ZK_AND_REDIS,
+        &edit_file("redis.yaml", |text| {
             text.replace("shards: 3", "shards: 3\n  image: redis:7.4.9")
-        } else {
-            text
-        }
-    });
+        }),
+    );
     let (plan, report) = world.apply(&new_image).await;
     assert!(report.succeeded(), "{report}");
     let job_step = plan

@@ -10,7 +10,7 @@ mod common;
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::Ordering;
 
-use common::world::{unchanged, world};
+use common::world::{edit_file, unchanged, world};
 use firecamp::live::{read_snapshot, write_snapshot};
 use firecamp::plan::kubernetes::identity;
 use firecamp::plan::{Action, Desired, PlanOptions, plan};
@@ -183,13 +183,12 @@ async fn a_config_change_restarts_every_member_one_at_a_time_on_the_new_template
         .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
         .await;
     let before = world.pods().await;
-    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("zookeeper.yaml") {
+    let changed = world.examples(
+        &ZK_AND_REDIS,
+        &edit_file("zookeeper.yaml", |text| {
             text.replace("heapSize: 2Gi", "heapSize: 1Gi")
-        } else {
-            text
-        }
-    });
+        }),
+    );
     world.cluster.reset_counts();
     let (plan, report) = world.apply(&changed).await;
     assert!(report.succeeded(), "{report}");
@@ -251,13 +250,12 @@ async fn a_volume_claim_template_change_replaces_the_statefulset_and_keeps_pods_
         claims.keys().any(|c| c.ends_with("zk-server-a-0")),
         "{claims:?}"
     );
-    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("zookeeper.yaml") {
+    let changed = world.examples(
+        &ZK_AND_REDIS,
+        &edit_file("zookeeper.yaml", |text| {
             text.replace("volume: {size: 20Gi}", "volume: {size: 20Gi, type: gp2}")
-        } else {
-            text
-        }
-    });
+        }),
+    );
     let (plan, report) = world.apply(&changed).await;
     assert!(report.succeeded(), "{report}");
     let replaced: Vec<&str> = plan
@@ -290,13 +288,12 @@ async fn a_larger_volume_expands_every_claim_in_place() {
         .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
         .await;
     let claims = world.claim_uids().await;
-    let grown = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("zookeeper.yaml") {
+    let grown = world.examples(
+        &ZK_AND_REDIS,
+        &edit_file("zookeeper.yaml", |text| {
             text.replace("volume: {size: 20Gi}", "volume: {size: 30Gi}")
-        } else {
-            text
-        }
-    });
+        }),
+    );
     let (plan, report) = world.apply(&grown).await;
     assert!(report.succeeded(), "{report}");
     let expanded: Vec<&str> = plan

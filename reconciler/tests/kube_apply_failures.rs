@@ -9,7 +9,7 @@ mod common;
 use std::sync::atomic::Ordering;
 
 use common::cluster::{BROKEN_IMAGE, Failure};
-use common::world::{unchanged, world};
+use common::world::{edit_file, unchanged, world};
 use firecamp::apply::Outcome;
 use firecamp::plan::{Action, Desired, PlanOptions, plan};
 use k8s_openapi::api::core::v1::{ConfigMap, Pod};
@@ -23,16 +23,15 @@ async fn an_image_that_never_pulls_fails_fast_with_the_pods_reason() {
     world
         .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
         .await;
-    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("zookeeper.yaml") {
+    let changed = world.examples(
+        &ZK_AND_REDIS,
+        &edit_file("zookeeper.yaml", |text| {
             text.replace(
                 "heapSize: 2Gi",
                 &format!("heapSize: 2Gi\n  image: zookeeper:{BROKEN_IMAGE}"),
             )
-        } else {
-            text
-        }
-    });
+        }),
+    );
     let (_, report) = world.apply(&changed).await;
     assert!(!report.succeeded());
     let failure = report
@@ -107,13 +106,12 @@ async fn a_member_crash_looping_on_the_old_template_is_restarted_first_and_recov
         )
         .await
         .expect("crash loop");
-    let changed = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("zookeeper.yaml") {
+    let changed = world.examples(
+        &ZK_AND_REDIS,
+        &edit_file("zookeeper.yaml", |text| {
             text.replace("heapSize: 2Gi", "heapSize: 1Gi")
-        } else {
-            text
-        }
-    });
+        }),
+    );
     let (_, report) = world.apply(&changed).await;
     assert!(report.succeeded(), "{report}");
     let restarts: Vec<&str> = report
@@ -137,13 +135,10 @@ async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_
     world
         .converge(&world.examples(&ZK_AND_REDIS, &unchanged))
         .await;
-    let grown = world.examples(&ZK_AND_REDIS, &|path, text| {
-        if path.ends_with("redis.yaml") {
-            text.replace("shards: 3", "shards: 4")
-        } else {
-            text
-        }
-    });
+    let grown = world.examples(
+        &ZK_AND_REDIS,
+        &edit_file("redis.yaml", |text| text.replace("shards: 3", "shards: 4")),
+    );
     let live = world.read(&grown).await;
     let plan = plan(
         &Desired::from_validation(&grown).expect("desired"),

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use std::time::Duration;
 
 use common::cluster::Failure;
-use common::world::{World, world};
+use common::world::{World, edit_file, world};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::providers::kubernetes::{KubeCache, managed_kinds};
 use firecamp::run::lease::LeaderElector;
@@ -127,13 +127,7 @@ async fn full_cycle(world: &World) {
             .replace("volume: {size: 50Gi}", "volume: {size: 50Gi, type: gp2}")
     };
     let zk = ["coordination/zookeeper.yaml", "data/redis.yaml"];
-    let installed = world.examples(&zk, &|path, text| {
-        if path.ends_with("redis.yaml") {
-            redis(text)
-        } else {
-            text
-        }
-    });
+    let installed = world.examples(&zk, &edit_file("redis.yaml", &redis));
     world
         .cluster
         .requests

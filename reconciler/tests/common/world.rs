@@ -345,6 +345,20 @@ pub fn cluster(validation: &Validation) -> &firecamp_schema::spec::ClusterDocume
     validation.cluster.as_ref().expect("cluster")
 }
 
+/// Edits the example file whose path ends with `suffix` by `edit`; leaves the others as they are.
+pub fn edit_file<'a>(
+    suffix: &'a str,
+    edit: impl Fn(String) -> String + 'a,
+) -> impl Fn(&str, String) -> String + 'a {
+    move |path, text| {
+        if path.ends_with(suffix) {
+            edit(text)
+        } else {
+            text
+        }
+    }
+}
+
 /// Leaves an example file as it is.
 pub fn unchanged(_: &str, text: String) -> String {
     text
