@@ -162,6 +162,27 @@ fn bench(c: &mut Criterion) {
         |b| b.iter(|| runtime.block_on(cached.tick()).expect("tick")),
     );
 
+    // A change to the specs (one file's heap size, pushed): the next tick plans it from the cache.
+    let pair = work.join("specs/pair-0.yaml");
+    let original = std::fs::read_to_string(&pair).expect("pair-0");
+    std::fs::write(
+        &pair,
+        original.replacen("heapSize: 1Gi", "heapSize: 2Gi", 1),
+    )
+    .expect("edit");
+    publish(&work, &bare, "a heap size");
+    let pushed = std::time::Instant::now();
+    let tick = runtime.block_on(cached.tick()).expect("tick");
+    let steps = match &tick {
+        Tick::Planned(plan) => plan.steps.len(),
+        other => panic!("the change is planned: {other:?}"),
+    };
+    eprintln!(
+        "a pushed change planned from the cache in {:?} ({steps} steps)",
+        pushed.elapsed()
+    );
+    std::fs::write(&pair, original).expect("revert");
+    publish(&work, &bare, "the heap size again");
     drop(cached);
     let mut settled = reconciler(
         &world,
