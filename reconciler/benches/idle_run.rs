@@ -218,7 +218,7 @@ fn bench(c: &mut Criterion) {
     group.finish();
     let (rss, peak) = memory();
     eprintln!(
-        "memory (MiB): at start {start_rss}; after the install (firecamp + in-memory API server) {installed_rss}; \
+        "memory (MiB): at start {start_rss}; after the install (this process only) {installed_rss}; \
          with the watch cache filled {cached_rss}; after the ticks {rss}; peak {peak}"
     );
     eprintln!("CPU per tick: re-planning {cpu_per_replan:?}; settled {cpu_per_settled:?}");
