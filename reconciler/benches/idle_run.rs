@@ -1,11 +1,11 @@
 //! `firecamp run` with nothing to do, against the 1,000-service benchmark repo (5,000 members)
 //! installed on the test world's real control plane (its controllers and kwok made the pods, then
 //! were paused) and moto (the members' records), specs from a git repository by path. Two kinds
-//! of tick are measured: the settled tick (the remote did not move, the watches saw nothing and the last
-//! tick left nothing to do: one poll, no plan work) and the re-planning tick (what `--self-heal`
-//! does every time: poll, validate, render, read ENIs and records, plan), with the cluster read in
-//! bulk (`--no-watch`) and from the watch cache. The process's
-//! resident memory (the API server and moto are other processes) and CPU time per tick are printed.
+//! of tick are measured: the settled tick (the remote did not move, the watches saw nothing and
+//! the last tick left nothing to do: one poll, no plan work) and the re-planning tick (what
+//! `--self-heal` does every time: poll, validate, render, read ENIs and records, plan), with the
+//! cluster read in bulk (`--no-watch`) and from the watch cache. The process's resident memory
+//! (the API server and moto are other processes) and CPU time per tick are printed.
 
 #[path = "../tests/common/mod.rs"]
 mod common;

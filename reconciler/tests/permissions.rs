@@ -1,9 +1,11 @@
 //! `deploy/rbac.yaml` and `deploy/iam-policy.json` grant exactly what firecamp asks for. The
 //! role is installed on the real control plane and firecamp runs with its ServiceAccount's
-//! token, so the API server refuses anything it does not grant. A full apply cycle on it and moto (leader election, install with an injected failure, a config change
-//! with restarts, a larger volume, a service removed with its volumes, logs turned off, a second
-//! process finding the zone, the watches of `firecamp run`) records every Kubernetes request and AWS call; the test fails when
-//! the code asks for something the files do not grant, or they grant something it never asks for.
+//! token, so the API server refuses anything it does not grant. A full apply cycle on it and moto
+//! (leader election, install with an injected failure, a config change with restarts, a larger
+//! volume, a service removed with its volumes, logs turned off, a second process finding the
+//! zone, the watches of `firecamp run`) records every Kubernetes request and AWS call; the test
+//! fails when the code asks for something the files do not grant, or they grant something it
+//! never asks for.
 
 mod common;
 

@@ -1,7 +1,7 @@
 //! `firecamp run`: the loop. Every tick (jittered), and within a second of a change the watches
-//! see: poll the specs, plan, apply by the policy, record the status. A failing tick backs off exponentially (capped at 10 minutes), a
-//! failing service on its own (`--service-backoff`); SIGTERM or Ctrl-C lets the step in flight
-//! finish, skips the rest and exits. With leader election only the replica holding the Lease ticks
+//! see: poll the specs, plan, apply by the policy, record the status. A failing tick backs off
+//! exponentially (capped at 10 minutes), a failing service on its own (`--service-backoff`);
+//! SIGTERM or Ctrl-C lets the step in flight finish, skips the rest and exits. With leader election only the replica holding the Lease ticks
 //! (it renews the Lease while a tick runs). `/metrics`, `/healthz` and `/readyz` are served on
 //! `--http-address`.
 

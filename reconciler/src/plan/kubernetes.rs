@@ -269,7 +269,7 @@ fn plan_object(
         let claims = claims_of_class(&name, index.live);
         if !claims.is_empty() {
             out.warnings.push(format!(
-                "StorageClass {name}: {} cannot change and {} volume claim(s) use it ({}); left unchanged (volumes keep the settings they were made with; a new volume setting in the spec makes a class of its own)",
+                "StorageClass {name}: {} cannot change in place and {} volume claim(s) use it ({}); left unchanged. To have it made as the spec says, delete StorageClass {name} by hand (volumes already made keep their settings); a new volume setting in a spec makes a class of its own",
                 immutable.join(", "),
                 claims.len(),
                 claims.join(", ")

@@ -1,6 +1,7 @@
 //! The loop around ticks: only the replica holding the Lease ticks (renewing it while a tick
-//! runs), ticks come every interval (±10%) and 200 ms after a change the watches saw, a failing tick backs off exponentially (capped at 10
-//! minutes), and a stop request ends the loop after the step in flight.
+//! runs), ticks come every interval (±10%) and 200 ms after a change the watches saw, a failing
+//! tick backs off exponentially (capped at 10 minutes), and a stop request ends the loop after
+//! the step in flight.
 
 use std::time::Duration;
 
@@ -109,14 +110,12 @@ pub const FOLLOW_UP: Duration = Duration::from_secs(1);
 
 /// Waits for the next change the watches see (forever without watches, or once they end).
 async fn changed(changes: Option<&mut tokio::sync::watch::Receiver<u64>>) {
-    match changes {
-        Some(changes) => {
-            if changes.changed().await.is_err() {
-                std::future::pending::<()>().await;
-            }
-        }
-        None => std::future::pending().await,
+    if let Some(changes) = changes
+        && changes.changed().await.is_ok()
+    {
+        return;
     }
+    std::future::pending().await
 }
 
 fn describe(tick: &Tick) -> String {

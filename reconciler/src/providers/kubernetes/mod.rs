@@ -1,6 +1,7 @@
 //! The Kubernetes side: one client per run, the live state read in bulk (one paginated list per
-//! kind, by firecamp's labels) or kept current by watches, and plan steps carried out with server-side apply under the field
-//! manager `firecamp`, waiting for health where the plan's order needs it.
+//! kind, by firecamp's labels) or kept current by watches, and plan steps carried out with
+//! server-side apply under the field manager `firecamp`, waiting for health where the plan's
+//! order needs it.
 
 mod error;
 mod health;

@@ -203,19 +203,18 @@ impl KubeCache {
     #[must_use]
     pub fn unsynced(&self) -> Vec<String> {
         let state = self.lock();
-        let mut waiting: Vec<String> = state
+        let waiting = |synced: bool, what: &String| (!synced).then(|| what.clone());
+        state
             .kinds
             .iter()
-            .filter(|s| !s.synced)
-            .map(|s| s.what.clone())
-            .collect();
-        waiting.extend((!state.pods.synced).then(|| "pods".to_owned()));
-        waiting.extend((!state.nodes.synced).then(|| "nodes".to_owned()));
-        waiting
+            .filter_map(|s| waiting(s.synced, &s.what))
+            .chain(waiting(state.pods.synced, &state.pods.what))
+            .chain(waiting(state.nodes.synced, &state.nodes.what))
+            .collect()
     }
 
     /// Waits until every watcher has listed once, at most `limit`. Returns what is still
-    /// unsynced (empty on success).
+    /// unsynced (empty on success). A first list always bumps the generation.
     pub async fn wait_synced(&self, limit: Duration) -> Vec<String> {
         let mut changes = self.changes();
         let deadline = tokio::time::Instant::now() + limit;
@@ -227,7 +226,6 @@ impl KubeCache {
             tokio::select! {
                 () = tokio::time::sleep_until(deadline) => return self.unsynced(),
                 _ = changes.changed() => {}
-                () = tokio::time::sleep(Duration::from_millis(50)) => {}
             }
         }
     }
