@@ -46,6 +46,54 @@ pub struct NetworkInterface {
     pub secondary_ips: Vec<Ipv4Addr>,
 }
 
+/// Which ENIs a DescribeNetworkInterfaces call asks for.
+#[derive(Debug, Clone, Copy)]
+enum Lookup<'a> {
+    /// Every ENI in these subnets.
+    Subnets(&'a [String]),
+    /// These ENIs.
+    Ids(&'a [String]),
+}
+
+impl Lookup<'_> {
+    /// What was asked for, for errors.
+    fn describe(&self) -> String {
+        match self {
+            Self::Subnets(ids) => format!("subnets {}", ids.join(", ")),
+            Self::Ids(ids) => format!("network interfaces {}", ids.join(", ")),
+        }
+    }
+}
+
+/// An ENI as EC2 describes it.
+fn interface(eni: &aws_sdk_ec2::types::NetworkInterface) -> NetworkInterface {
+    let ips: Vec<(Ipv4Addr, bool)> = eni
+        .private_ip_addresses()
+        .iter()
+        .filter_map(|a| {
+            Some((
+                a.private_ip_address()?.parse().ok()?,
+                a.primary().unwrap_or(false),
+            ))
+        })
+        .collect();
+    NetworkInterface {
+        id: eni.network_interface_id().unwrap_or_default().to_owned(),
+        subnet_id: eni.subnet_id().unwrap_or_default().to_owned(),
+        instance_id: eni
+            .attachment()
+            .and_then(|a| a.instance_id())
+            .map(str::to_owned),
+        device_index: eni.attachment().and_then(|a| a.device_index()),
+        primary_ip: ips.iter().find(|(_, primary)| *primary).map(|(ip, _)| *ip),
+        secondary_ips: ips
+            .iter()
+            .filter(|(_, primary)| !primary)
+            .map(|(ip, _)| *ip)
+            .collect(),
+    }
+}
+
 /// The EC2 provider.
 #[derive(Debug)]
 pub struct Ec2Provider {
@@ -98,65 +146,7 @@ impl Ec2Provider {
         subnet_ids: &[String],
     ) -> Result<(Vec<SubnetUsage>, Vec<NetworkInterface>), AwsError> {
         self.load_subnets(subnet_ids).await?;
-        let mut interfaces = Vec::new();
-        let mut token: Option<String> = None;
-        loop {
-            self.counter.count(PROVIDER, "DescribeNetworkInterfaces");
-            let page = self
-                .client
-                .describe_network_interfaces()
-                .filters(
-                    Filter::builder()
-                        .name("subnet-id")
-                        .set_values(Some(subnet_ids.to_vec()))
-                        .build(),
-                )
-                .max_results(1000)
-                .set_next_token(token.clone())
-                .send()
-                .await
-                .map_err(|e| {
-                    AwsError::call(
-                        "DescribeNetworkInterfaces",
-                        format!("subnets {}", subnet_ids.join(", ")),
-                        &e,
-                    )
-                })?;
-            for eni in page.network_interfaces() {
-                let ips: Vec<(Ipv4Addr, bool)> = eni
-                    .private_ip_addresses()
-                    .iter()
-                    .filter_map(|a| {
-                        Some((
-                            a.private_ip_address()?.parse().ok()?,
-                            a.primary().unwrap_or(false),
-                        ))
-                    })
-                    .collect();
-                interfaces.push(NetworkInterface {
-                    id: eni.network_interface_id().unwrap_or_default().to_owned(),
-                    subnet_id: eni.subnet_id().unwrap_or_default().to_owned(),
-                    instance_id: eni
-                        .attachment()
-                        .and_then(|a| a.instance_id())
-                        .map(str::to_owned),
-                    device_index: eni.attachment().and_then(|a| a.device_index()),
-                    primary_ip: ips.iter().find(|(_, primary)| *primary).map(|(ip, _)| *ip),
-                    secondary_ips: ips
-                        .iter()
-                        .filter(|(_, primary)| !primary)
-                        .map(|(ip, _)| *ip)
-                        .collect(),
-                });
-            }
-            token = page
-                .next_token()
-                .filter(|t| !t.is_empty())
-                .map(str::to_owned);
-            if token.is_none() {
-                break;
-            }
-        }
+        let mut interfaces = self.describe(Lookup::Subnets(subnet_ids)).await?;
         interfaces.sort_by(|a, b| a.id.cmp(&b.id));
         let known = self.subnets.lock().map(|s| s.clone()).unwrap_or_default();
         let usage = subnet_ids
@@ -182,6 +172,55 @@ impl Ec2Provider {
             })
             .collect();
         Ok((usage, interfaces))
+    }
+
+    /// Reads the ENIs `ids` again (say, of the nodes members moved between): one call. An id
+    /// that no longer exists fails the call.
+    ///
+    /// # Errors
+    /// A failed call.
+    pub async fn read_interfaces(&self, ids: &[String]) -> Result<Vec<NetworkInterface>, AwsError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut interfaces = self.describe(Lookup::Ids(ids)).await?;
+        interfaces.sort_by(|a, b| a.id.cmp(&b.id));
+        Ok(interfaces)
+    }
+
+    /// DescribeNetworkInterfaces, page by page.
+    async fn describe(&self, lookup: Lookup<'_>) -> Result<Vec<NetworkInterface>, AwsError> {
+        let mut interfaces = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.counter.count(PROVIDER, "DescribeNetworkInterfaces");
+            let request = self.client.describe_network_interfaces();
+            // AWS refuses MaxResults beside NetworkInterfaceIds (those are answered at once).
+            let request = match lookup {
+                Lookup::Subnets(ids) => request
+                    .filters(
+                        Filter::builder()
+                            .name("subnet-id")
+                            .set_values(Some(ids.to_vec()))
+                            .build(),
+                    )
+                    .max_results(1000),
+                Lookup::Ids(ids) => request.set_network_interface_ids(Some(ids.to_vec())),
+            };
+            let page = request
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| AwsError::call("DescribeNetworkInterfaces", lookup.describe(), &e))?;
+            interfaces.extend(page.network_interfaces().iter().map(interface));
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                return Ok(interfaces);
+            }
+        }
     }
 
     async fn load_subnets(&self, subnet_ids: &[String]) -> Result<(), AwsError> {

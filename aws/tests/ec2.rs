@@ -84,6 +84,37 @@ async fn one_read_reports_every_used_address_and_the_nodes_enis() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn chosen_enis_are_read_again_in_one_call() {
+    let moto = Moto::start();
+    let counter = CallCounter::default();
+    let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), counter.clone());
+    let fx = fixture(&ec2).await;
+    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let eni = |instance: &str| ec2.eni_of(&interfaces, instance).expect("eni").id.clone();
+    let chosen = [eni(&fx.instances[0]), eni(&fx.instances[3])];
+    ec2.assign("m-0", &chosen[1], Ipv4Addr::new(10, 0, 32, 40))
+        .await
+        .expect("assign");
+    let before = counter.get("ec2", "DescribeNetworkInterfaces");
+    let again = ec2.read_interfaces(&chosen).await.expect("read again");
+    assert_eq!(counter.get("ec2", "DescribeNetworkInterfaces") - before, 1);
+    let ids: Vec<&str> = again.iter().map(|e| e.id.as_str()).collect();
+    let mut expected: Vec<&str> = chosen.iter().map(String::as_str).collect();
+    expected.sort_unstable();
+    assert_eq!(ids, expected);
+    assert_eq!(
+        secondaries(&again, &chosen[1]),
+        [Ipv4Addr::new(10, 0, 32, 40)]
+    );
+    assert!(ec2.read_interfaces(&[]).await.expect("nothing").is_empty());
+    assert_eq!(
+        counter.get("ec2", "DescribeNetworkInterfaces") - before,
+        1,
+        "none asked, none read"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_address_is_assigned_then_moved_with_its_member() {
     let moto = Moto::start();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());

@@ -114,6 +114,61 @@ async fn twenty_five_hundred_changes_take_three_calls_and_read_back_in_pages_of_
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn named_records_are_read_again_one_call_each_whatever_the_zone_holds() {
+    let moto = Moto::start();
+    let vpc_id = vpc(&moto).await;
+    let counter = CallCounter::default();
+    let route53 = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
+    let zone = route53
+        .zone("prod-firecamp.com", &vpc_id, "us-east-1")
+        .await
+        .expect("zone");
+    let mut changes: Vec<RecordChange> = (0..700)
+        .map(|i| {
+            RecordChange::Create(a(
+                &format!("m{i}.prod-firecamp.com"),
+                &format!("10.0.{}.{}", i / 250, i % 250 + 4),
+            ))
+        })
+        .collect();
+    let owner = RecordSet {
+        name: "m42.prod-firecamp.com".to_owned(),
+        record_type: "TXT".to_owned(),
+        ttl: 5,
+        values: vec!["\"heritage=firecamp,cluster=prod,service=m,v=1\"".to_owned()],
+    };
+    changes.push(RecordChange::Create(owner.clone()));
+    // A name below m7's, listed right after it: not m7's.
+    changes.push(RecordChange::Create(a(
+        "x.m7.prod-firecamp.com",
+        "10.0.9.9",
+    )));
+    route53.change(&zone, &changes).await.expect("applied");
+    let before = counter.get("route53", "ListResourceRecordSets");
+    let names = [
+        "m42.prod-firecamp.com",
+        "m7.prod-firecamp.com",
+        "gone.prod-firecamp.com",
+    ];
+    let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
+    let mut read = route53.read_names(&zone, &names).await.expect("read");
+    read.sort_by(|x, y| (&x.name, &x.record_type).cmp(&(&y.name, &y.record_type)));
+    assert_eq!(
+        read,
+        [
+            a("m42.prod-firecamp.com", "10.0.0.46"),
+            owner,
+            a("m7.prod-firecamp.com", "10.0.0.11")
+        ]
+    );
+    assert_eq!(
+        counter.get("route53", "ListResourceRecordSets") - before,
+        3,
+        "one call per name, not the zone's 3 pages"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_batch_is_split_by_name_and_only_the_bad_names_fail() {
     let moto = Moto::start();
     let vpc_id = vpc(&moto).await;

@@ -20,6 +20,7 @@ use firecamp::source::{GitAuth, GitSource};
 
 use common::publish;
 use common::world::{World, world};
+use support::process::Firecamp;
 
 /// `VmRSS` and `VmHWM` of this process, in MiB.
 fn memory() -> (u64, u64) {
@@ -119,6 +120,7 @@ fn bench(c: &mut Criterion) {
     drop(installer);
     runtime.block_on(world.cluster.pause_controllers(true));
     let (installed_rss, _) = memory();
+    measure_the_binary(&world, &bare, &work, dir.path());
 
     let mut group = c.benchmark_group("idle run, 1,000 services / 5,000 members");
     group.sample_size(10);
@@ -224,6 +226,98 @@ fn bench(c: &mut Criterion) {
     eprintln!("CPU per tick: re-planning {cpu_per_replan:?}; settled {cpu_per_settled:?}");
     eprintln!(
         "Kubernetes requests while settled: {requests} in {quiet:?} ({ticks} settled ticks, the watches open)"
+    );
+}
+
+/// How long the idle binary is watched, and how many samples of its memory are taken.
+const IDLE_WINDOW: Duration = Duration::from_secs(120);
+
+/// `firecamp run` and `firecamp plan --watch` as processes on the installed world: the time to
+/// the first plan (the watch cache filled), resident memory and Kubernetes calls while settled,
+/// and the time from a saved spec file to its plan on screen.
+fn measure_the_binary(world: &World, bare: &Path, work: &Path, dir: &Path) {
+    let kubeconfig = world.cluster.plane.kubeconfig();
+    let git = format!("file://{}", bare.display());
+    let checkout = dir.join("binary-checkout");
+    let started = std::time::Instant::now();
+    let run = Firecamp::start(
+        dir,
+        kubeconfig,
+        world.moto_url(),
+        &[
+            "run",
+            "specs",
+            "--git",
+            &git,
+            "--cache-dir",
+            checkout.to_str().expect("utf-8"),
+            "--policy",
+            "plan-only",
+        ],
+    );
+    let ticks = |f: &Firecamp| f.sum("firecamp_ticks_total", "");
+    run.wait_for(Duration::from_secs(300), "the first tick", |f| {
+        ticks(f) >= 1.0
+    });
+    let first = started.elapsed();
+    std::thread::sleep(Duration::from_secs(5));
+    let kube_calls = |f: &Firecamp| f.sum("firecamp_api_calls_total", "provider=\"kubernetes\"");
+    let before = kube_calls(&run);
+    let (settled_rss, _) = run.memory();
+    let window = std::time::Instant::now();
+    let mut highest = settled_rss;
+    while window.elapsed() < IDLE_WINDOW {
+        std::thread::sleep(Duration::from_secs(5));
+        highest = highest.max(run.memory().0);
+    }
+    let calls = kube_calls(&run) - before;
+    let (rss, peak) = run.memory();
+    let per_hour = calls * 3600.0 / IDLE_WINDOW.as_secs_f64();
+    eprintln!(
+        "firecamp run (binary): first tick done {first:?} after start; settled resident memory \
+         {settled_rss} MiB, at most {highest} MiB over {IDLE_WINDOW:?}, {rss} MiB at the end \
+         (peak {peak} MiB); {calls} Kubernetes calls in {IDLE_WINDOW:?} ({per_hour:.0} per hour, \
+         besides one watch call per watched kind every 30 minutes); {} ticks",
+        ticks(&run)
+    );
+    drop(run);
+
+    let mut watch = Firecamp::start(
+        work,
+        kubeconfig,
+        world.moto_url(),
+        &["plan", "specs", "--watch"],
+    );
+    let mut lines = watch.lines();
+    let mut wait_planned = || {
+        for line in lines.by_ref() {
+            if line.expect("output").starts_with("Watching ") {
+                return;
+            }
+        }
+        panic!("plan --watch stopped");
+    };
+    let started = std::time::Instant::now();
+    wait_planned();
+    let first = started.elapsed();
+    let pair = work.join("specs/pair-1.yaml");
+    let original = std::fs::read_to_string(&pair).expect("pair-1");
+    let mut saves = Vec::new();
+    for heap in ["2Gi", "3Gi", "1Gi"] {
+        std::thread::sleep(Duration::from_secs(1));
+        std::fs::write(
+            &pair,
+            original.replacen("heapSize: 1Gi", &format!("heapSize: {heap}"), 1),
+        )
+        .expect("save");
+        let saved = std::time::Instant::now();
+        wait_planned();
+        saves.push(saved.elapsed());
+    }
+    let (rss, peak) = watch.memory();
+    eprintln!(
+        "firecamp plan --watch (binary): first plan {first:?}; save to plan on screen {saves:?}; \
+         resident memory {rss} MiB (peak {peak} MiB)"
     );
 }
 

@@ -196,6 +196,7 @@ async fn a_static_ip_member_moved_to_another_node_takes_its_address_along_withou
             .await
             .expect("cordon");
         let moved = Instant::now();
+        let calls_before = world.aws.counter.snapshot();
         pods.delete(&member, &DeleteParams::default())
             .await
             .expect("the member's pod deleted");
@@ -240,6 +241,19 @@ async fn a_static_ip_member_moved_to_another_node_takes_its_address_along_withou
             moved.elapsed(),
             on_new_node
         );
+        let calls: Vec<String> = world
+            .aws
+            .counter
+            .snapshot()
+            .into_iter()
+            .filter_map(|((provider, operation), n)| {
+                let new = n - calls_before
+                    .get(&(provider.clone(), operation.clone()))
+                    .unwrap_or(&0);
+                (new > 0).then(|| format!("{provider} {operation}: {new}"))
+            })
+            .collect();
+        eprintln!("the loop's AWS calls for the move: {calls:?}");
         nodes
             .patch(
                 old_node,

@@ -199,6 +199,46 @@ impl Route53Provider {
         Ok(records)
     }
 
+    /// The A and TXT record sets named `names` (each without the trailing dot), read again: one
+    /// call per name, starting the zone's listing at it.
+    ///
+    /// # Errors
+    /// A failed call.
+    pub async fn read_names(
+        &self,
+        zone_id: &str,
+        names: &[String],
+    ) -> Result<Vec<RecordSet>, AwsError> {
+        let mut records = Vec::new();
+        for name in names {
+            self.call("ListResourceRecordSets").await;
+            // Sets are listed by name, then type: a name's A and TXT sets come first from it.
+            let page = self
+                .client
+                .list_resource_record_sets()
+                .hosted_zone_id(zone_id)
+                .start_record_name(format!("{name}."))
+                .max_items(4)
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::call(
+                        "ListResourceRecordSets",
+                        format!("zone {zone_id}, {name}"),
+                        &e,
+                    )
+                })?;
+            records.extend(
+                page.resource_record_sets()
+                    .iter()
+                    .filter(|set| matches!(set.r#type(), RrType::A | RrType::Txt))
+                    .map(record_set)
+                    .filter(|set| set.name.eq_ignore_ascii_case(name)),
+            );
+        }
+        Ok(records)
+    }
+
     /// Applies `changes` in as few batches as the limits allow; a rejected batch is split by name.
     ///
     /// # Errors

@@ -8,6 +8,8 @@
 
 use std::path::Path;
 
+pub mod process;
+
 const CLUSTER: &str = "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {name: bench}\n\
 spec: {region: us-east-1, vpcId: vpc-0a1b2c3d, zones: [{name: us-east-1a, subnetId: subnet-0a1b2c3d}, \
 {name: us-east-1b, subnetId: subnet-1a1b2c3d}, {name: us-east-1c, subnetId: subnet-2a1b2c3d}], defaults: {volume: {size: 100Gi}}}\n";

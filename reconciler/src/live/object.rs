@@ -1,8 +1,14 @@
 //! A live Kubernetes object with the facts every plan looks up on every object (identity,
 //! `resourceVersion`, firecamp's ownership labels and annotations) read once, when the object is
 //! read, and kept beside it: a plan that finds everything in sync never walks the JSON tree.
+//!
+//! An object kept for long (the watch cache's) is made [compact](LiveObject::compact): its JSON
+//! is kept as text, parsed again only when something reads it. A JSON tree in memory is several
+//! times the size of its text, and a plan that finds a service in sync by its `resourceVersion`
+//! reads none of its objects.
 
 use std::ops::Deref;
+use std::sync::{Arc, OnceLock};
 
 use serde::{Deserialize, Deserializer, Serialize, Serializer};
 use serde_json::Value;
@@ -11,12 +17,17 @@ use firecamp_catalog::labels;
 
 use crate::plan::manifest::{DELETION_POLICY, DEPENDS_ON, Fingerprint};
 
-/// A Kubernetes object as the API returned it. Reads go through [`Deref`] to the JSON; writes go
-/// through [`LiveObject::edit`], which reads the facts again. Serialized as the bare object.
+/// A Kubernetes object as the API returned it. Reads go through [`Deref`] to the JSON (parsed from
+/// the kept text on the first read of a compact object); writes go through [`LiveObject::edit`],
+/// which reads the facts again. Serialized as the bare object. Clones share the text and facts.
 #[derive(Debug, Clone)]
 pub struct LiveObject {
-    value: Value,
-    facts: Facts,
+    facts: Arc<Facts>,
+    /// The object as compact JSON text, when it was made compact (and not edited since).
+    text: Option<Arc<str>>,
+    /// The object as a JSON tree: set from the start unless the object is compact, then on the
+    /// first read.
+    value: OnceLock<Value>,
 }
 
 /// What [`LiveObject`] keeps beside the JSON.
@@ -64,20 +75,42 @@ impl LiveObject {
     /// Reads the facts of `value`.
     #[must_use]
     pub fn new(value: Value) -> Self {
-        let facts = Facts::of(&value);
-        Self { value, facts }
+        Self {
+            facts: Arc::new(Facts::of(&value)),
+            text: None,
+            value: OnceLock::from(value),
+        }
+    }
+
+    /// The same object kept as JSON text only, to be parsed again when read.
+    #[must_use]
+    pub fn compact(self) -> Self {
+        let text = match (self.text, self.value.into_inner()) {
+            (Some(text), _) => text,
+            (None, Some(value)) => Arc::from(value.to_string()),
+            (None, None) => Arc::from("null"),
+        };
+        Self {
+            facts: self.facts,
+            text: Some(text),
+            value: OnceLock::new(),
+        }
     }
 
     /// The object as the API returned it.
     #[must_use]
-    pub const fn value(&self) -> &Value {
-        &self.value
+    pub fn value(&self) -> &Value {
+        self.value.get_or_init(|| parse(self.text.as_deref()))
     }
 
     /// Changes the object (tests, simulations); its facts are read again.
     pub fn edit<R>(&mut self, change: impl FnOnce(&mut Value) -> R) -> R {
-        let result = change(&mut self.value);
-        self.facts = Facts::of(&self.value);
+        let mut value = self
+            .value
+            .take()
+            .unwrap_or_else(|| parse(self.text.as_deref()));
+        let result = change(&mut value);
+        *self = Self::new(value);
         result
     }
 
@@ -89,7 +122,7 @@ impl LiveObject {
 
     /// [`key_hash`] of [`LiveObject::key`], computed when the object was read.
     #[must_use]
-    pub const fn key_hash(&self) -> u64 {
+    pub fn key_hash(&self) -> u64 {
         self.facts.key_hash
     }
 
@@ -127,6 +160,13 @@ impl LiveObject {
     }
 }
 
+/// The JSON of a compact object's text (null when there is none, or it does not parse: it was
+/// written by [`LiveObject::compact`], so it does).
+fn parse(text: Option<&str>) -> Value {
+    text.and_then(|text| serde_json::from_str(text).ok())
+        .unwrap_or(Value::Null)
+}
+
 /// A well-mixed 64-bit hash of an object's `(kind, namespace, name)`, for indexes by identity
 /// that should not read the strings again (FNV-1a, then the SplitMix64 finalizer).
 #[must_use]
@@ -146,7 +186,7 @@ impl Deref for LiveObject {
     type Target = Value;
 
     fn deref(&self) -> &Value {
-        &self.value
+        self.value()
     }
 }
 
@@ -157,14 +197,19 @@ impl From<Value> for LiveObject {
 }
 
 impl PartialEq for LiveObject {
+    /// Compact objects compare by their text (the same object as served again is the same
+    /// text), others as JSON.
     fn eq(&self, other: &Self) -> bool {
-        self.value == other.value
+        match (&self.text, &other.text) {
+            (Some(a), Some(b)) => a == b,
+            _ => self.value() == other.value(),
+        }
     }
 }
 
 impl Serialize for LiveObject {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        self.value.serialize(serializer)
+        self.value().serialize(serializer)
     }
 }
 
@@ -231,6 +276,28 @@ mod tests {
             .as_object_mut()
             .map(|l| l.remove("firecamp.io/cluster"));
         assert!(LiveObject::new(value).owned_in("prod"));
+    }
+
+    #[test]
+    fn a_compact_object_reads_as_the_object_and_keeps_its_facts() {
+        let compact = LiveObject::new(statefulset()).compact();
+        assert_eq!(compact.key(), ("StatefulSet", "data", "zk-a"));
+        assert_eq!(compact.service(), Some("zk"));
+        assert!(compact.value.get().is_none(), "not parsed until read");
+        assert_eq!(compact["metadata"]["resourceVersion"], "41");
+        assert_eq!(compact, LiveObject::new(statefulset()));
+        assert_eq!(compact.clone().compact(), compact);
+        let mut other = statefulset();
+        other["metadata"]["resourceVersion"] = json!("42");
+        assert_ne!(compact, LiveObject::new(other).compact());
+    }
+
+    #[test]
+    fn an_edit_of_a_compact_object_changes_what_it_reads() {
+        let mut object = LiveObject::new(statefulset()).compact();
+        object.edit(|o| o["metadata"]["resourceVersion"] = json!("43"));
+        assert_eq!(object.resource_version(), Some("43"));
+        assert_eq!(object["metadata"]["resourceVersion"], "43");
     }
 
     #[test]

@@ -53,7 +53,7 @@ pub(super) fn claims_of_class(class: &str, live: &LiveState) -> Vec<String> {
     let mut claims: Vec<String> = live
         .objects
         .iter()
-        .filter(|o| o["kind"] == "PersistentVolumeClaim" && o["spec"]["storageClassName"] == class)
+        .filter(|o| o.key().0 == "PersistentVolumeClaim" && o["spec"]["storageClassName"] == class)
         .map(|o| {
             let (_, namespace, name) = o.key();
             format!("{namespace}/{name}")

@@ -59,7 +59,8 @@ pub(super) fn plan_volume_growth(
         }
         let prefix = format!("{claim}-{name}-");
         for pvc in live.objects.iter().filter(|o| {
-            o["kind"] == "PersistentVolumeClaim" && o["metadata"]["namespace"] == namespace.as_str()
+            let (kind, of, _) = o.key();
+            kind == "PersistentVolumeClaim" && of == namespace
         }) {
             let (_, _, pvc_name) = identity(pvc);
             if pvc_name

@@ -1,6 +1,7 @@
 //! The AWS side of the live model and of a plan: subnets' used addresses, the nodes' ENIs and the
 //! zone's records read through firecamp-aws; EC2 and Route53 steps carried out in plan order.
 
+use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
 
 use aws_config::SdkConfig;
@@ -87,13 +88,45 @@ impl AwsProviders {
             .read(&zone)
             .await?
             .into_iter()
-            .map(|r| DnsRecord {
-                name: r.name,
-                record_type: r.record_type,
-                ttl: r.ttl,
-                values: r.values,
-            })
+            .map(dns_record)
             .collect();
+        Ok(())
+    }
+
+    /// Reads again what members moving between nodes AWS was read for can change: the ENIs of
+    /// `nodes` (the nodes they left and joined) and the records of `members`. `live` holds the
+    /// last full reading; subnets' usage is kept (a move assigns no new address).
+    ///
+    /// # Errors
+    /// A failed call.
+    pub async fn refresh_moved(
+        &self,
+        cluster: &ClusterDocument,
+        live: &mut LiveState,
+        nodes: &BTreeSet<String>,
+        members: &BTreeSet<String>,
+    ) -> Result<(), AwsError> {
+        let eni_ids: Vec<String> = live
+            .nodes
+            .iter()
+            .filter(|n| nodes.contains(&n.name) && !n.eni.id.is_empty())
+            .map(|n| n.eni.id.clone())
+            .collect();
+        for eni in self.ec2.read_interfaces(&eni_ids).await? {
+            if let Some(node) = live.nodes.iter_mut().find(|n| n.eni.id == eni.id) {
+                node.eni.secondary_ips = eni.secondary_ips;
+            }
+        }
+        if members.is_empty() {
+            return Ok(());
+        }
+        let domain = cluster.spec.domain(&cluster.metadata.name);
+        let names: Vec<String> = members.iter().map(|m| format!("{m}.{domain}")).collect();
+        let zone = self.zone(cluster).await?;
+        let records = self.route53.read_names(&zone, &names).await?;
+        live.dns_records
+            .retain(|r| !names.iter().any(|n| n.eq_ignore_ascii_case(&r.name)));
+        live.dns_records.extend(records.into_iter().map(dns_record));
         Ok(())
     }
 
@@ -239,5 +272,15 @@ fn record_changes(step: &Step, live: &LiveState) -> Vec<RecordChange> {
             changes
         }
         _ => Vec::new(),
+    }
+}
+
+/// A record set as the live model keeps it.
+fn dns_record(set: RecordSet) -> DnsRecord {
+    DnsRecord {
+        name: set.name,
+        record_type: set.record_type,
+        ttl: set.ttl,
+        values: set.values,
     }
 }

@@ -24,8 +24,11 @@ use super::cluster::TestCluster;
 /// moto with a three-zone network, and a cluster whose nodes are its instances.
 pub struct World {
     moto: Moto,
-    /// The AWS providers on moto.
+    /// The AWS providers on moto, for the code under test (its calls counted apart).
     pub aws: AwsProviders,
+    /// The AWS providers the test reads with ([`World::read`]), counting into a counter of their
+    /// own.
+    observer: AwsProviders,
     /// The network moto holds.
     pub network: TestNetwork,
     /// The cluster (taken by this test until the world is dropped).
@@ -45,6 +48,7 @@ pub async fn world() -> World {
         ..AwsSettings::new("us-east-1")
     };
     let aws = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
+    let observer = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
     // Four nodes per zone: members on the host network with the same port (four MongoDB
     // members in a zone of the examples) need a node each, and the real scheduler says so.
     let network = test_network_sized(
@@ -61,6 +65,7 @@ pub async fn world() -> World {
     World {
         moto,
         aws,
+        observer,
         network,
         cluster,
     }
@@ -170,10 +175,15 @@ impl World {
         }
     }
 
+    /// What the cluster and AWS hold now (AWS read with the test's own providers).
     pub async fn read(&self, validation: &Validation) -> LiveState {
-        read_live_state(&self.cluster.client, Some(&self.aws), cluster(validation))
-            .await
-            .expect("live state")
+        read_live_state(
+            &self.cluster.client,
+            Some(&self.observer),
+            cluster(validation),
+        )
+        .await
+        .expect("live state")
     }
 
     /// Reads and plans, writing nothing; returns the plan and what it was made from.

@@ -10,6 +10,8 @@ mod read;
 mod watch;
 mod write;
 
+use std::time::Duration;
+
 pub use error::{KubeError, Reason, StepProblem};
 pub use kinds::{ManagedKind, managed_kind, managed_kinds};
 pub use read::{PAGE_SIZE, read_live, resolve_static_ip_subnets};
@@ -18,6 +20,15 @@ pub use write::{KubeWriter, WriteOptions};
 
 /// The field manager of every write.
 pub const FIELD_MANAGER: &str = "firecamp";
+
+/// How long a response may send nothing before its connection is taken as dead. A watch asked
+/// with bookmarks (kube-runtime's watcher asks) gets one about every minute even when nothing
+/// changes (`defaultBookmarkFrequency`, k8s.io/apiserver v1.37.2 `pkg/storage/cacher/cacher.go`;
+/// `nextBookmarkTime` in `cache_watcher.go`), so a watch silent for longer was dropped without a
+/// word (by a load balancer, a NAT, a lost peer): the read fails and the watcher resumes, where
+/// it would otherwise wait for its timeout. client-go gets this from 30 s TCP keepalives; kube's
+/// connector sets none.
+pub const SILENCE_LIMIT: Duration = Duration::from_secs(150);
 
 /// A client from the kubeconfig (its current context, or `context`), else the in-cluster
 /// configuration.
@@ -39,5 +50,16 @@ pub async fn connect(context: Option<&str>) -> Result<kube::Client, KubeError> {
             .await
             .map_err(|e| KubeError::Config(e.to_string()))?,
     };
+    client_of(config, SILENCE_LIMIT)
+}
+
+/// A client on `config` whose responses fail after `silence` without a byte (see
+/// [`SILENCE_LIMIT`]); the time a pooled connection sat idle does not count.
+///
+/// # Errors
+/// A configuration kube cannot make a client of.
+pub fn client_of(mut config: kube::Config, silence: Duration) -> Result<kube::Client, KubeError> {
+    config.read_timeout = Some(silence);
+    config.reset_reader_on_write = true;
     kube::Client::try_from(config).map_err(|e| KubeError::Config(e.to_string()))
 }

@@ -1,7 +1,7 @@
 //! The live model kept current by watches, as kube-runtime's reflectors and client-go's informers
 //! keep theirs: one watcher per managed kind (selected by firecamp's labels), one on the members'
 //! pods and one on the nodes. Each keeps only what the plan reads (objects as the bulk read keeps
-//! them, a pod's placement, a node's zone, address and instance), so a pod's or node's status
+//! them, made compact; a pod's placement; a node's zone, address and instance), so a pod's or node's status
 //! heartbeat that changes none of that is not a change. A watch that breaks (410 Gone, a dropped
 //! connection) lists again and resumes; the relisted set replaces the old one at once, so an
 //! object deleted meanwhile goes. The cache costs nothing at idle but one watch call per kind per
@@ -26,8 +26,8 @@ use crate::live::{LiveObject, LiveState, MemberPlacement, Node};
 
 /// How long one watch call lasts before the watcher opens the next (the server's default is
 /// 30 to 60 minutes, `--min-request-timeout`). Long, so a settled cluster costs few calls; a
-/// connection that dies silently is noticed after this plus 5 s, and the loop's periodic resync
-/// re-plans meanwhile from what the cache has.
+/// connection that dies silently is noticed sooner, after [`super::SILENCE_LIMIT`] without a
+/// bookmark.
 pub const WATCH_TIMEOUT: Duration = Duration::from_secs(1800);
 
 /// The live Kubernetes state, kept current by watches. Dropping it stops the watches.
@@ -165,7 +165,7 @@ impl KubeCache {
                 Arc::clone(&shared),
                 move |state, event| {
                     state.kinds[slot].handle(event, |o| {
-                        Some(LiveObject::new(served_object(o, &resource)))
+                        Some(LiveObject::new(served_object(o, &resource)).compact())
                     })
                 },
             ));
