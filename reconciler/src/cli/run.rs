@@ -37,6 +37,10 @@ pub struct RunArgs {
     /// Branch or tag to follow.
     #[arg(long = "ref", value_name = "REF", default_value = "main")]
     pub reference: String,
+    /// Send the git token to an `http://` remote (refused by default: anyone on the way can read
+    /// it).
+    #[arg(long)]
+    pub allow_plain_http: bool,
     /// Where the remote is checked out.
     #[arg(long, value_name = "DIR", default_value = ".firecamp/checkout")]
     pub cache_dir: PathBuf,
@@ -102,7 +106,8 @@ pub(super) fn run(args: &RunArgs, out: &mut dyn Write) -> Result<ExitStatus, Com
                 Some(path) => GitAuth::SshKey { path: path.clone() },
                 None => GitAuth::token_from(args.token_file.as_deref(), args.token_env.as_deref())?,
             };
-            let mut git = GitSource::new(url, &args.reference, &args.path, &args.cache_dir, auth);
+            let mut git = GitSource::new(url, &args.reference, &args.path, &args.cache_dir, auth)
+                .allow_plain_http(args.allow_plain_http);
             git.poll()?;
             SpecSource::Git(git)
         }

@@ -16,6 +16,10 @@ struct Snapshot {
     live: LiveState,
 }
 
+/// The largest snapshot read (a live dump of 1,000 services is about a tenth of this): a file
+/// that is larger, or never ends (`/dev/zero`), is refused before it fills memory.
+pub const MAX_SNAPSHOT_BYTES: u64 = 256 * 1024 * 1024;
+
 /// Why a snapshot cannot be read or written.
 #[derive(Debug, thiserror::Error)]
 pub enum SnapshotError {
@@ -27,6 +31,22 @@ pub enum SnapshotError {
         /// The cause.
         #[source]
         source: std::io::Error,
+    },
+    /// The path is not a regular file (a FIFO, a device, a folder), so it is not read.
+    #[error(
+        "live snapshot {path} is not a regular file; give the path of a file `firecamp live dump` wrote"
+    )]
+    NotAFile {
+        /// The path.
+        path: String,
+    },
+    /// The file is larger than [`MAX_SNAPSHOT_BYTES`].
+    #[error("live snapshot {path} is larger than {max} bytes; a live dump is never this large")]
+    TooLarge {
+        /// The file.
+        path: String,
+        /// The limit.
+        max: u64,
     },
     /// The file is not a snapshot.
     #[error("live snapshot {path} is not valid (line {line}, column {column}): {message}")]
@@ -57,11 +77,30 @@ pub enum SnapshotError {
 /// # Errors
 /// When the file cannot be read, is not a snapshot, or has another format version.
 pub fn read_snapshot(path: &Path) -> Result<LiveState, SnapshotError> {
+    read_snapshot_within(path, MAX_SNAPSHOT_BYTES)
+}
+
+/// [`read_snapshot`] with a size limit of `max` bytes.
+fn read_snapshot_within(path: &Path, max: u64) -> Result<LiveState, SnapshotError> {
+    use std::io::Read;
+
     let shown = path.display().to_string();
-    let text = std::fs::read_to_string(path).map_err(|source| SnapshotError::Io {
+    let io = |source| SnapshotError::Io {
         path: shown.clone(),
         source,
-    })?;
+    };
+    if !std::fs::metadata(path).map_err(io)?.is_file() {
+        return Err(SnapshotError::NotAFile { path: shown });
+    }
+    let mut text = String::new();
+    std::fs::File::open(path)
+        .map_err(io)?
+        .take(max + 1)
+        .read_to_string(&mut text)
+        .map_err(io)?;
+    if text.len() as u64 > max {
+        return Err(SnapshotError::TooLarge { path: shown, max });
+    }
     let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| SnapshotError::Invalid {
         path: shown.clone(),
         line: e.line(),
@@ -88,4 +127,23 @@ pub fn write_snapshot(live: &LiveState) -> String {
         "{:#}\n",
         serde_json::to_value(&snapshot).unwrap_or_default()
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_over_the_limit_is_refused_and_one_within_it_is_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("live.json");
+        std::fs::write(&path, write_snapshot(&LiveState::default())).expect("write");
+        let size = std::fs::metadata(&path).expect("size").len();
+        assert!(read_snapshot_within(&path, size).is_ok());
+        let refused = read_snapshot_within(&path, size - 1).expect_err("too large");
+        assert!(
+            matches!(&refused, SnapshotError::TooLarge { max, .. } if *max == size - 1),
+            "{refused}"
+        );
+    }
 }

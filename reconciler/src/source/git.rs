@@ -51,6 +51,7 @@ pub struct GitSource {
     sub_path: PathBuf,
     checkout: PathBuf,
     auth: GitAuth,
+    allow_plain_http: bool,
     current: Option<Revision>,
 }
 
@@ -71,8 +72,17 @@ impl GitSource {
             sub_path: sub_path.to_owned(),
             checkout: checkout.to_owned(),
             auth,
+            allow_plain_http: false,
             current: None,
         }
+    }
+
+    /// Lets the token go to an `http://` remote, where anyone on the path can read it (refused
+    /// by default).
+    #[must_use]
+    pub const fn allow_plain_http(mut self, allow: bool) -> Self {
+        self.allow_plain_http = allow;
+        self
     }
 
     /// The folder the specs are in.
@@ -86,6 +96,19 @@ impl GitSource {
     /// # Errors
     /// The remote cannot be reached or read, or the ref does not exist.
     pub fn poll(&mut self) -> Result<Poll, GitError> {
+        if self.auth.secret().is_some()
+            && !self.allow_plain_http
+            && url::Url::parse(&self.url).is_ok_and(|u| u.scheme() == "http")
+        {
+            return Err(GitError {
+                action: "connect to",
+                url: redact_url(&self.url),
+                message: "refusing to send the git token over plain http://, where anyone on \
+                          the way can read it; use https:// (or --allow-plain-http to accept \
+                          the risk)"
+                    .to_owned(),
+            });
+        }
         let repository = self.open()?;
         let mut remote = repository
             .remote_anonymous(&self.url)
@@ -155,10 +178,17 @@ impl GitSource {
     fn callbacks(&self) -> RemoteCallbacks<'_> {
         let mut callbacks = RemoteCallbacks::new();
         let mut attempts = 0;
-        callbacks.credentials(move |_, username, allowed| {
+        callbacks.credentials(move |url, username, allowed| {
             attempts += 1;
             if attempts > 3 {
                 return Err(git2::Error::from_str("the remote refused the credentials"));
+            }
+            if self.auth.secret().is_some() && !same_origin(&self.url, url) {
+                return Err(git2::Error::from_str(&format!(
+                    "{} asks for credentials, and the token goes only to the configured remote's \
+                     scheme, host and port (a redirect led elsewhere): none sent",
+                    redact_url(url)
+                )));
             }
             self.auth.credential(username, allowed).unwrap_or_else(|| {
                 Err(git2::Error::from_str(
@@ -180,6 +210,21 @@ impl GitSource {
             message,
         }
     }
+}
+
+/// True when `asked` has the scheme, host and port (or the scheme's default port) of
+/// `configured`; false when either is not a URL.
+fn same_origin(configured: &str, asked: &str) -> bool {
+    let origin = |url: &str| {
+        url::Url::parse(url).ok().map(|u| {
+            (
+                u.scheme().to_owned(),
+                u.host_str().map(str::to_ascii_lowercase),
+                u.port_or_known_default(),
+            )
+        })
+    };
+    origin(configured).is_some_and(|c| origin(asked) == Some(c))
 }
 
 fn revision_of(commit: &git2::Commit<'_>) -> Revision {

@@ -25,17 +25,38 @@ impl std::fmt::Display for Revision {
     }
 }
 
-/// A URL without its user information (`https://user:token@host/x` → `https://host/x`): what
-/// logs and errors may show.
+/// A git URL as logs and errors may show it: without user information (`https://user:token@host/x`
+/// → `https://host/x`, also when the password holds a `/`), without a query or fragment (where
+/// `?access_token=` goes), and scp-style `user:password@host:path` → `host:path`. Where it is
+/// unclear whether text is user information, it is dropped.
 #[must_use]
 pub fn redact_url(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else {
-        return url.to_owned();
+    let (url, cut) = match url.find(['?', '#']) {
+        Some(at) => (&url[..at], true),
+        None => (url, false),
     };
-    let host_end = rest.find('/').unwrap_or(rest.len());
-    match rest[..host_end].rfind('@') {
-        Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
-        None => url.to_owned(),
+    let shown = match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let authority_end = rest.find('/').unwrap_or(rest.len());
+            let userinfo_end = rest[..authority_end].rfind('@').or_else(|| {
+                // `user:pa/ss@host/path`: a `:` before a later `@` reads as a password.
+                rest.rfind('@').filter(|&at| rest[..at].contains(':'))
+            });
+            match userinfo_end {
+                Some(at) => format!("{scheme}://{}", &rest[at + 1..]),
+                None => format!("{scheme}://{rest}"),
+            }
+        }
+        None => match url.rfind('@') {
+            // scp-style `user@host:path`, or a local path with an `@`: the part before it goes.
+            Some(at) if !url[..at].contains('/') => url[at + 1..].to_owned(),
+            _ => url.to_owned(),
+        },
+    };
+    if cut {
+        format!("{shown}?(redacted)")
+    } else {
+        shown
     }
 }
 
@@ -58,5 +79,30 @@ mod tests {
             "git://127.0.0.1:9418/specs"
         );
         assert_eq!(redact_url("/srv/specs.git"), "/srv/specs.git");
+    }
+
+    #[test]
+    fn every_url_form_loses_its_secrets() {
+        for (url, shown) in [
+            (
+                "https://user:CAN/ARY-G02@127.0.0.1:1/x",
+                "https://127.0.0.1:1/x",
+            ),
+            ("user:CANARY-G03@host:org/specs.git", "host:org/specs.git"),
+            ("git@github.com:org/specs.git", "github.com:org/specs.git"),
+            (
+                "https://host/org/specs.git?access_token=CANARY-G06",
+                "https://host/org/specs.git?(redacted)",
+            ),
+            ("https://host/x#CANARY-frag", "https://host/x?(redacted)"),
+            (
+                "https://host/org/specs@v1.git",
+                "https://host/org/specs@v1.git",
+            ),
+            ("https://a:b@c@host/x", "https://host/x"),
+        ] {
+            assert_eq!(redact_url(url), shown, "{url}");
+            assert!(!redact_url(url).contains("CANARY"), "{url}");
+        }
     }
 }

@@ -52,9 +52,14 @@ pub enum SourceError {
 /// Reads `path`: a single file, or every `*.yaml` / `*.yml` file below a folder, in sorted order,
 /// skipping hidden entries (such as `.git`) and symbolic links to folders.
 ///
+/// Every entry named like a spec file is read or reported: one that is not a regular file (a
+/// dangling symbolic link, a link loop, a FIFO, a device, a socket), cannot be opened, is too
+/// large or is not UTF-8 comes back with that file's diagnostic, so validation counts it broken
+/// and a plan deletes nothing. Nothing that is not a regular file is ever opened, so a FIFO never
+/// blocks the read.
+///
 /// # Errors
-/// When `path` cannot be read or holds more than `limits.max_files` spec files. Problems with one
-/// file (too large, not UTF-8) come back as that file's diagnostic instead.
+/// When `path` cannot be read or holds more than `limits.max_files` spec files.
 pub fn read_specs(path: &Path, limits: &Limits) -> Result<Vec<SourceFile>, SourceError> {
     let unreadable = |source| SourceError::Unreadable {
         path: path.to_owned(),
@@ -92,7 +97,7 @@ fn collect(dir: &Path, limits: &Limits, files: &mut Vec<PathBuf>) -> Result<(), 
         let file_type = entry.file_type().map_err(unreadable)?;
         if file_type.is_dir() {
             collect(&path, limits, files)?;
-        } else if is_spec_file(&path) && (file_type.is_file() || path.is_file()) {
+        } else if is_spec_file(&path) && !(file_type.is_symlink() && path.is_dir()) {
             if files.len() >= limits.max_files {
                 return Err(SourceError::TooManyFiles {
                     path: dir.to_owned(),
@@ -144,6 +149,13 @@ fn read_bounded(path: &Path, max: u64) -> Result<String, ReadProblem> {
             "check the file and its permissions",
         )
     };
+    let metadata = fs::metadata(path).map_err(|e| not_a_file(path, &e))?;
+    if !metadata.is_file() {
+        return Err(ReadProblem::new(
+            format!("not a regular file ({})", kind_of(&metadata.file_type())),
+            "a spec must be a regular file; replace it with the file it stands for, or remove it",
+        ));
+    }
     let file = fs::File::open(path).map_err(unreadable)?;
     let mut bytes = Vec::new();
     file.take(max + 1)
@@ -167,4 +179,119 @@ fn read_bounded(path: &Path, max: u64) -> Result<String, ReadProblem> {
             pos: Some(Pos::new(line, column)),
         }
     })
+}
+
+/// Why `path` has no metadata: a symbolic link that leads nowhere, a loop of links, or another
+/// I/O failure.
+fn not_a_file(path: &Path, error: &std::io::Error) -> ReadProblem {
+    let link = fs::symlink_metadata(path).is_ok_and(|m| m.file_type().is_symlink());
+    match (link, error.kind()) {
+        (true, std::io::ErrorKind::NotFound) => ReadProblem::new(
+            "a symbolic link to a file that does not exist".to_owned(),
+            "restore the file it points to, or remove the link",
+        ),
+        (true, _) if error.raw_os_error() == Some(LINK_LOOP) => ReadProblem::new(
+            "a loop of symbolic links".to_owned(),
+            "point the link at a file, or remove it",
+        ),
+        _ => ReadProblem::new(
+            format!("cannot read file: {error}"),
+            "check the file and its permissions",
+        ),
+    }
+}
+
+/// `ELOOP` on Linux: too many levels of symbolic links.
+const LINK_LOOP: i32 = 40;
+
+/// What a file that is not a regular file is.
+fn kind_of(file_type: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt;
+    if file_type.is_fifo() {
+        "a FIFO"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_block_device() || file_type.is_char_device() {
+        "a device"
+    } else if file_type.is_dir() {
+        "a folder"
+    } else {
+        "not a file"
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::os::unix::fs::symlink;
+
+    use super::*;
+
+    /// The diagnostic of each file read from `dir`, by file name.
+    fn problems(dir: &Path) -> Vec<(String, String)> {
+        read_specs(dir, &Limits::default())
+            .expect("the folder reads")
+            .into_iter()
+            .map(|f| {
+                let name = f.path.file_name().map(|n| n.to_string_lossy().into_owned());
+                let problem = f.content.err().map_or_else(String::new, |d| d.message);
+                (name.unwrap_or_default(), problem)
+            })
+            .collect()
+    }
+
+    #[test]
+    fn entries_that_are_not_regular_files_are_reported_never_skipped() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        fs::write(root.join("a-good.yaml"), "kind: Cluster\n").expect("write");
+        symlink(root.join("gone.yaml"), root.join("b-dangling.yaml")).expect("link");
+        symlink(root.join("c-loop.yaml"), root.join("c-loop.yaml")).expect("loop");
+        symlink("/dev/null", root.join("d-device.yml")).expect("device link");
+        let fifo = root.join("e-fifo.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        fs::create_dir(root.join("folder")).expect("folder");
+        symlink(root.join("folder"), root.join("f-folder.yaml")).expect("folder link");
+        symlink(root.join("a-good.yaml"), root.join("g-link.yaml")).expect("good link");
+        assert_eq!(
+            problems(root),
+            [
+                ("a-good.yaml".to_owned(), String::new()),
+                (
+                    "b-dangling.yaml".to_owned(),
+                    "a symbolic link to a file that does not exist".to_owned()
+                ),
+                (
+                    "c-loop.yaml".to_owned(),
+                    "a loop of symbolic links".to_owned()
+                ),
+                (
+                    "d-device.yml".to_owned(),
+                    "not a regular file (a device)".to_owned()
+                ),
+                (
+                    "e-fifo.yaml".to_owned(),
+                    "not a regular file (a FIFO)".to_owned()
+                ),
+                ("g-link.yaml".to_owned(), String::new()),
+            ]
+        );
+    }
+
+    #[test]
+    fn a_fifo_given_as_the_spec_path_is_an_error_not_a_hang() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let fifo = dir.path().join("specs.yaml");
+        let made = std::process::Command::new("mkfifo")
+            .arg(&fifo)
+            .status()
+            .expect("mkfifo");
+        assert!(made.success());
+        let files = read_specs(&fifo, &Limits::default()).expect("read");
+        let problem = files[0].content.as_ref().expect_err("not read");
+        assert_eq!(problem.message, "not a regular file (a FIFO)");
+    }
 }

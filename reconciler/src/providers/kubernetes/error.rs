@@ -26,15 +26,14 @@ pub enum KubeError {
         hint: String,
     },
     /// The API could not be reached or answered something unreadable.
-    #[error("{verb} {object}: {source}")]
+    #[error("{verb} {object}: {message}")]
     Transport {
         /// The verb.
         verb: &'static str,
         /// The object or collection.
         object: String,
-        /// The client's error.
-        #[source]
-        source: Box<kube::Error>,
+        /// The client's error with its causes, [credential-safe](super::credential_safe).
+        message: String,
     },
     /// A wait ran out of time.
     #[error("{object}: {what} after {seconds} s; check `kubectl describe` of it and its pods")]
@@ -91,6 +90,11 @@ impl fmt::Display for Reason {
 }
 
 impl KubeError {
+    /// The error of a configuration kube cannot use, [credential-safe](super::credential_safe).
+    pub(crate) fn config(error: &(dyn std::error::Error + 'static)) -> Self {
+        Self::Config(super::credential_safe(&crate::error_chain::chain(error)))
+    }
+
     /// The error of a failed request: API errors keep their code and get a hint.
     pub(crate) fn request(
         verb: &'static str,
@@ -114,7 +118,7 @@ impl KubeError {
             source => Self::Transport {
                 verb,
                 object,
-                source: Box::new(source),
+                message: super::credential_safe(&crate::error_chain::chain(&source)),
             },
         }
     }

@@ -3,6 +3,7 @@
 //! server-side apply under the field manager `firecamp`, waiting for health where the plan's
 //! order needs it.
 
+mod credential_safe;
 mod error;
 mod health;
 mod kinds;
@@ -12,6 +13,7 @@ mod write;
 
 use std::time::Duration;
 
+pub use credential_safe::credential_safe;
 pub use error::{KubeError, Reason, StepProblem};
 pub use kinds::{ManagedKind, managed_kind, managed_kinds};
 pub use read::{PAGE_SIZE, read_live, resolve_static_ip_subnets};
@@ -44,11 +46,11 @@ pub async fn connect(context: Option<&str>) -> Result<kube::Client, KubeError> {
             };
             kube::Config::from_kubeconfig(&options)
                 .await
-                .map_err(|e| KubeError::Config(e.to_string()))?
+                .map_err(|e| KubeError::config(&e))?
         }
         None => kube::Config::infer()
             .await
-            .map_err(|e| KubeError::Config(e.to_string()))?,
+            .map_err(|e| KubeError::config(&e))?,
     };
     client_of(config, SILENCE_LIMIT)
 }
@@ -61,5 +63,5 @@ pub async fn connect(context: Option<&str>) -> Result<kube::Client, KubeError> {
 pub fn client_of(mut config: kube::Config, silence: Duration) -> Result<kube::Client, KubeError> {
     config.read_timeout = Some(silence);
     config.reset_reader_on_write = true;
-    kube::Client::try_from(config).map_err(|e| KubeError::Config(e.to_string()))
+    kube::Client::try_from(config).map_err(|e| KubeError::config(&e))
 }
