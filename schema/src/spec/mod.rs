@@ -10,6 +10,7 @@ pub(crate) mod rules;
 pub mod secret;
 pub mod service;
 pub mod services;
+pub(crate) mod text_rules;
 pub mod volume;
 
 use std::path::PathBuf;

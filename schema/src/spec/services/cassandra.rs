@@ -10,6 +10,7 @@ use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::{JmxSpec, SecretRef};
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::{check_name, check_names};
 
 /// `spec` of a `Cassandra` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -69,6 +70,31 @@ impl ServiceSpec for CassandraSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        if let Some(jmx) = &self.jmx {
+            check_name(out, "spec.jmx.user", &jmx.user);
+        }
+        if let Some(audit) = &self.audit_logging {
+            check_names(
+                out,
+                "spec.auditLogging.includedKeyspaces",
+                &audit.included_keyspaces,
+            );
+            check_names(
+                out,
+                "spec.auditLogging.excludedKeyspaces",
+                &audit.excluded_keyspaces,
+            );
+            check_names(
+                out,
+                "spec.auditLogging.includedCategories",
+                &audit.included_categories,
+            );
+            check_names(
+                out,
+                "spec.auditLogging.includedUsers",
+                &audit.included_users,
+            );
+        }
         if ctx.replicas == 2 {
             out.add_hint(
                 "spec.replicas",

@@ -9,6 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::rules::check_odd;
 use crate::spec::secret::{SecretRef, TlsSecretRef};
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_dns_name;
 
 /// `spec` of a `Consul` document. Members get static IPs unless `staticIp: false`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -49,6 +50,10 @@ impl ServiceSpec for ConsulSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        if let Some(datacenter) = &self.datacenter {
+            check_dns_name(out, "spec.datacenter", datacenter);
+        }
+        check_dns_name(out, "spec.domain", &self.domain);
         check_odd(
             out,
             "spec.replicas",

@@ -8,6 +8,7 @@ use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::secret::{SecretRef, TlsSecretRef};
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::{check_name, check_origin, check_token};
 
 /// `spec` of a `CouchDB` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -62,6 +63,18 @@ impl ServiceSpec for CouchDbSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        check_name(out, "spec.adminUser", &self.admin_user);
+        if let Some(cors) = &self.cors {
+            for (i, origin) in cors.origins.iter().enumerate() {
+                check_origin(out, &format!("spec.cors.origins[{i}]"), origin);
+            }
+            for (i, header) in cors.headers.iter().enumerate() {
+                check_token(out, &format!("spec.cors.headers[{i}]"), header);
+            }
+            for (i, method) in cors.methods.iter().enumerate() {
+                check_token(out, &format!("spec.cors.methods[{i}]"), method);
+            }
+        }
         if ctx.replicas == 2 {
             out.add_hint(
                 "spec.replicas",

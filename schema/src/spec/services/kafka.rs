@@ -10,6 +10,7 @@ use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::JmxSpec;
 use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_name;
 
 /// `spec` of a `Kafka` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -69,6 +70,9 @@ impl ServiceSpec for KafkaSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        if let Some(jmx) = &self.jmx {
+            check_name(out, "spec.jmx.user", &jmx.user);
+        }
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
         if self.retention_hours == 0 {
             out.add("spec.retentionHours", "must be at least 1");

@@ -10,6 +10,7 @@ use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::SecretRef;
 use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_name;
 
 /// `spec` of a `KafkaManager` document (stateless, always one member).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -56,6 +57,7 @@ impl ServiceSpec for KafkaManagerSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        check_name(out, "spec.user", &self.user);
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
         if self.user.is_empty() {
             out.add("spec.user", "must not be empty");

@@ -9,6 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, check_odd, gib};
 use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_topic;
 
 /// `spec` of a `KafkaSinkES` document (stateless: no volumes).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -59,6 +60,7 @@ impl ServiceSpec for KafkaSinkEsSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        check_topic(out, "spec.topic", &self.topic);
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
         check_odd(
             out,

@@ -8,6 +8,7 @@ use crate::spec::common::WorkloadSpec;
 use crate::spec::kind::ServiceKind;
 use crate::spec::secret::TlsSecretRef;
 use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_path;
 
 /// `spec` of a `Kibana` document (stateless: Kibana keeps its state in Elasticsearch).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -47,14 +48,8 @@ impl ServiceSpec for KibanaSpec {
     }
 
     fn check(&self, _ctx: &Context<'_>, out: &mut Problems) {
-        if let Some(path) = &self.proxy_base_path
-            && (!path.starts_with('/') || path.ends_with('/'))
-        {
-            out.add_hint(
-                "spec.proxyBasePath",
-                "must start with / and not end with /",
-                "e.g. /kibana",
-            );
+        if let Some(path) = &self.proxy_base_path {
+            check_path(out, "spec.proxyBasePath", path);
         }
     }
 }

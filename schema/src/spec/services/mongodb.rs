@@ -9,6 +9,7 @@ use crate::spec::kind::ServiceKind;
 use crate::spec::rules::check_odd;
 use crate::spec::secret::SecretRef;
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_name;
 
 /// `spec` of a `MongoDB` document. `replicas` is the number of members of each replica set.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -69,6 +70,7 @@ impl ServiceSpec for MongoDbSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        check_name(out, "spec.adminUser", &self.admin_user);
         let why =
             "a replica set elects a primary by majority; an even count adds no fault tolerance";
         check_odd(out, "spec.replicas", ctx.replicas, why);

@@ -3,10 +3,12 @@
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
+use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::secret::SecretRef;
-use crate::spec::service::{RoleGroup, ServiceSpec, common_fields};
+use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_name;
 
 /// `spec` of a `PostgreSQL` document. Member 0 is the primary, in the first zone.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -43,6 +45,10 @@ impl ServiceSpec for PostgreSqlSpec {
             roles.push(RoleGroup::new("standby", replicas - 1).zone_offset(1));
         }
         roles
+    }
+
+    fn check(&self, _ctx: &Context<'_>, out: &mut Problems) {
+        check_name(out, "spec.replicationUser", &self.replication_user);
     }
 }
 

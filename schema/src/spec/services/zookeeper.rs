@@ -10,6 +10,7 @@ use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, check_odd, gib};
 use crate::spec::secret::JmxSpec;
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
+use crate::spec::text_rules::check_name;
 
 /// `spec` of a `ZooKeeper` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -41,6 +42,9 @@ impl ServiceSpec for ZooKeeperSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        if let Some(jmx) = &self.jmx {
+            check_name(out, "spec.jmx.user", &jmx.user);
+        }
         check_odd(
             out,
             "spec.replicas",
