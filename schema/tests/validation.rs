@@ -158,3 +158,39 @@ fn hidden_folders_and_non_yaml_files_are_skipped() {
 fn a_missing_path_is_an_error_not_a_diagnostic() {
     assert!(validate_path(Path::new("/nonexistent/firecamp/specs"), &Limits::default()).is_err());
 }
+
+#[test]
+fn a_fully_qualified_domain_is_used_without_its_final_dot() {
+    let cluster = CLUSTER.replace(
+        "  defaults:",
+        "  dns: {domain: prod.example.internal.}\n  defaults:",
+    );
+    let validation = validate(&[("specs/cluster.yaml", &cluster), ("specs/zk.yaml", ZK)]);
+    assert!(validation.is_valid(), "{:?}", validation.diagnostics);
+    let cluster = validation.cluster.expect("cluster");
+    assert_eq!(
+        cluster.spec.domain(&cluster.metadata.name),
+        "prod.example.internal"
+    );
+}
+
+#[test]
+fn a_name_with_control_characters_is_shown_escaped() {
+    let zk = ZK.replace("name: zk", "name: \"zk\\e[2J\\nvalid\"");
+    let validation = validate(&[("specs/cluster.yaml", CLUSTER), ("specs/zk.yaml", &zk)]);
+    let shown: Vec<&str> = validation
+        .diagnostics
+        .iter()
+        .map(|d| d.message.as_str())
+        .collect();
+    assert!(
+        shown.iter().any(|m| m.contains("zk\\u{1b}[2J\\nvalid")),
+        "{shown:?}"
+    );
+    assert!(
+        shown
+            .iter()
+            .all(|m| !m.contains('\u{1b}') && !m.contains('\n')),
+        "{shown:?}"
+    );
+}

@@ -27,7 +27,8 @@ pub struct Desired {
     /// Each desired service's deletion policy.
     pub deletion_policies: BTreeMap<String, DeletionPolicy>,
     /// Services left exactly as they are because their documents have problems, or because they
-    /// reference a service whose document has problems; with the reason, for people.
+    /// reference a service whose document has problems, or depend on one held back; with the
+    /// reason, for people.
     pub rejected: BTreeMap<String, String>,
     /// Services with `suspend: true`: left exactly as they are.
     pub suspended: BTreeSet<String>,
@@ -86,6 +87,7 @@ impl Desired {
                 Err(e) => return Err(PlanError::Render(service.name().to_owned(), e)),
             }
         }
+        hold_back_dependents(&all, &mut services, &mut rejected);
         Ok(Self {
             platform: render_platform(inputs),
             cluster,
@@ -112,5 +114,86 @@ impl Desired {
     #[must_use]
     pub fn is_untouchable(&self, service: &str) -> bool {
         self.rejected.contains_key(service) || self.suspended.contains(service)
+    }
+}
+
+/// Moves every rendered service whose `dependsOn` names a held-back service (directly or
+/// through others) to `rejected`: creating or changing it before what it waits for exists as
+/// written would break the order `dependsOn` promises.
+fn hold_back_dependents(
+    all: &BTreeMap<String, ServiceDocument>,
+    services: &mut Vec<DesiredService>,
+    rejected: &mut BTreeMap<String, String>,
+) {
+    loop {
+        let held: Vec<(String, String)> = services
+            .iter()
+            .filter_map(|service| {
+                let depends_on = &all.get(&service.name)?.body.workload().depends_on;
+                let blocker = depends_on.iter().find(|d| rejected.contains_key(*d))?;
+                Some((service.name.clone(), blocker.clone()))
+            })
+            .collect();
+        if held.is_empty() {
+            return;
+        }
+        for (service, blocker) in held {
+            services.retain(|s| s.name != service);
+            rejected.insert(
+                service,
+                format!(
+                    "it depends on {blocker}, which is held back; nothing is changed or deleted"
+                ),
+            );
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::path::Path;
+
+    use firecamp_schema::Limits;
+    use firecamp_schema::validate::{SourceFile, validate_files};
+
+    use super::*;
+
+    const CLUSTER: &str = "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {name: t}\n\
+        spec: {region: us-east-1, vpcId: vpc-0a1b2c3d, zones: [{name: us-east-1a, subnetId: \
+        subnet-0a1b2c3d}], defaults: {volume: {size: 10Gi}}}\n";
+
+    fn zookeeper(name: &str, replicas: u32, depends_on: &[&str]) -> String {
+        format!(
+            "---\napiVersion: firecamp.io/v1alpha1\nkind: ZooKeeper\nmetadata: {{name: {name}}}\n\
+             spec: {{replicas: {replicas}, heapSize: 1Gi, dependsOn: [{}]}}\n",
+            depends_on.join(", ")
+        )
+    }
+
+    #[test]
+    fn a_service_depending_on_a_rejected_one_is_held_back_through_any_chain() {
+        // `bad` has an even ensemble (rejected); `zk` depends on it, `zz` on `zk`; `free` on none.
+        let text = [
+            CLUSTER.to_owned(),
+            zookeeper("bad", 2, &[]),
+            zookeeper("zk", 3, &["bad"]),
+            zookeeper("zz", 3, &["zk"]),
+            zookeeper("free", 3, &[]),
+        ]
+        .concat();
+        let validation = validate_files(
+            Path::new("."),
+            vec![SourceFile::in_memory("specs.yaml", text)],
+            &Limits::default(),
+        );
+        let desired = Desired::from_validation(&validation).expect("desired");
+        let rendered: Vec<&str> = desired.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(rendered, ["free"]);
+        assert_eq!(
+            desired.rejected.get("zk").map(String::as_str),
+            Some("it depends on bad, which is held back; nothing is changed or deleted")
+        );
+        assert!(desired.is_untouchable("zz"), "{:?}", desired.rejected);
+        assert!(desired.is_untouchable("bad"));
     }
 }

@@ -102,13 +102,15 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 ];
 
 impl ClusterSpec {
-    /// The DNS domain of the cluster: `spec.dns.domain`, else `<name>-firecamp.com`.
+    /// The DNS domain of the cluster: `spec.dns.domain` without a final `.` (Route53 and the
+    /// live model name records without it, so a domain written fully qualified must not render
+    /// as a different name), else `<name>-firecamp.com`.
     #[must_use]
     pub fn domain(&self, cluster_name: &str) -> String {
-        self.dns
-            .domain
-            .clone()
-            .unwrap_or_else(|| format!("{cluster_name}-firecamp.com"))
+        self.dns.domain.as_deref().map_or_else(
+            || format!("{cluster_name}-firecamp.com"),
+            |domain| domain.strip_suffix('.').unwrap_or(domain).to_owned(),
+        )
     }
 
     /// Names of the zones, in order.

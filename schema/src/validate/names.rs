@@ -9,7 +9,10 @@ pub(crate) fn label_problem(name: &str) -> Option<String> {
         return Some("must not be empty".to_owned());
     }
     if name.len() > MAX_LABEL {
-        return Some(format!("\"{name}\" is longer than {MAX_LABEL} characters"));
+        return Some(format!(
+            "\"{}\" is longer than {MAX_LABEL} characters",
+            name.escape_debug()
+        ));
     }
     let valid_chars = name
         .chars()
@@ -17,7 +20,7 @@ pub(crate) fn label_problem(name: &str) -> Option<String> {
     let valid_ends = name.starts_with(|c: char| c.is_ascii_alphanumeric())
         && name.ends_with(|c: char| c.is_ascii_alphanumeric());
     (!valid_chars || !valid_ends).then(|| {
-        format!("\"{name}\" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)")
+        format!("\"{}\" is not a DNS-1123 label (lower-case letters, digits and '-', starting and ending with a letter or digit)", name.escape_debug())
     })
 }
 
@@ -25,11 +28,15 @@ pub(crate) fn label_problem(name: &str) -> Option<String> {
 pub(crate) fn domain_problem(name: &str) -> Option<String> {
     let name = name.strip_suffix('.').unwrap_or(name);
     if name.len() > 253 {
-        return Some(format!("\"{name}\" is longer than 253 characters"));
+        return Some(format!(
+            "\"{}\" is longer than 253 characters",
+            name.escape_debug()
+        ));
     }
     if !name.contains('.') {
         return Some(format!(
-            "\"{name}\" needs at least two labels, e.g. example-firecamp.com"
+            "\"{}\" needs at least two labels, e.g. example-firecamp.com",
+            name.escape_debug()
         ));
     }
     name.split('.').find_map(label_problem)
