@@ -13,6 +13,12 @@ pub struct Limits {
     pub max_depth: usize,
     /// Most YAML nodes in one document, after alias expansion (stops alias bombs).
     pub max_nodes_per_document: usize,
+    /// Most YAML nodes in one file, all its documents together, after alias expansion (so many
+    /// documents each just under the document limit cannot add up).
+    pub max_nodes_per_file: usize,
+    /// Most YAML nodes in the whole spec set, after alias expansion: the bound on the memory a
+    /// spec set can take (a node is on the order of 100 bytes).
+    pub max_nodes_per_set: usize,
 }
 
 impl Default for Limits {
@@ -23,6 +29,8 @@ impl Default for Limits {
             max_documents_per_file: 1_000,
             max_depth: 64,
             max_nodes_per_document: 100_000,
+            max_nodes_per_file: 400_000,
+            max_nodes_per_set: 2_000_000,
         }
     }
 }

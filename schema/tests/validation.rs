@@ -194,3 +194,59 @@ fn a_name_with_control_characters_is_shown_escaped() {
         "{shown:?}"
     );
 }
+
+/// `count` documents of `keys` labels each (a ZooKeeper with that many labels: about 2 nodes a
+/// label).
+fn labelled_documents(count: usize, keys: usize) -> String {
+    (0..count)
+        .map(|d| {
+            let labels: Vec<String> = (0..keys).map(|k| format!("l{k}: v")).collect();
+            format!(
+                "---\napiVersion: firecamp.io/v1alpha1\nkind: ZooKeeper\nmetadata: {{name: zk{d}, \
+                 labels: {{{}}}}}\nspec: {{replicas: 1, heapSize: 1Gi}}\n",
+                labels.join(", ")
+            )
+        })
+        .collect()
+}
+
+#[test]
+fn documents_under_the_document_limit_cannot_add_up_past_the_file_or_set_budget() {
+    let limits = Limits {
+        max_nodes_per_document: 100,
+        max_nodes_per_file: 250,
+        max_nodes_per_set: 400,
+        ..Limits::default()
+    };
+    let check = |files: Vec<(&str, String)>| {
+        let sources = files
+            .into_iter()
+            .map(|(path, text)| SourceFile::in_memory(path, text))
+            .collect();
+        validate_files(Path::new("specs"), sources, &limits)
+    };
+    // One document of ~90 nodes passes; three in one file exceed the file's 250.
+    let one = check(vec![("specs/a.yaml", labelled_documents(1, 40))]);
+    assert!(one.broken_files.is_empty(), "{:?}", one.diagnostics);
+    let three = check(vec![("specs/a.yaml", labelled_documents(3, 40))]);
+    assert_eq!(three.broken_files, [Path::new("specs/a.yaml")]);
+    assert!(
+        three.diagnostics[0]
+            .message
+            .contains("more than 250 nodes together"),
+        "{:?}",
+        three.diagnostics
+    );
+    // Files each within the file budget exceed the set's 400 together: the later file breaks.
+    let files: Vec<(&str, String)> = ["specs/a.yaml", "specs/b.yaml", "specs/c.yaml"]
+        .into_iter()
+        .map(|path| (path, labelled_documents(2, 40)))
+        .collect();
+    let set = check(files);
+    assert_eq!(
+        set.broken_files,
+        [Path::new("specs/c.yaml")],
+        "{:?}",
+        set.diagnostics
+    );
+}

@@ -6,8 +6,12 @@ use crate::problem::Problems;
 
 const GIB: i128 = 1 << 30;
 
-/// Checks a JVM or cache size: parses, is positive, at most `max_bytes`, and below the member's
-/// memory (limit, else request) when one is set.
+/// The smallest JVM heap or cache size accepted: the catalog renders sizes in whole MiB (a size
+/// under 1 MiB would render as `-Xmx0m`), and no server of the catalog starts in less.
+const MIN_MEMORY_SIZE: i128 = 64 << 20;
+
+/// Checks a JVM or cache size: parses, is at least 64 MiB, at most `max_bytes`, and below the
+/// member's memory (limit, else request) when one is set.
 pub(crate) fn check_memory_size(
     ctx: &Context<'_>,
     out: &mut Problems,
@@ -19,8 +23,12 @@ pub(crate) fn check_memory_size(
         Ok(bytes) => bytes,
         Err(e) => return out.add_hint(field, e.to_string(), "write a size such as 512Mi or 8Gi"),
     };
-    if bytes <= 0 {
-        return out.add(field, "must be greater than zero");
+    if bytes < MIN_MEMORY_SIZE {
+        return out.add_hint(
+            field,
+            format!("{size} is less than the minimum of 64Mi"),
+            "write a size such as 512Mi or 8Gi; a plain number means bytes",
+        );
     }
     if bytes > max_bytes {
         out.add_hint(

@@ -83,6 +83,8 @@ pub fn validate_files(root: &Path, files: Vec<SourceFile>, limits: &Limits) -> V
         ..Validation::default()
     };
     let mut outcomes = Vec::new();
+    // Nodes loaded so far: each file may use what the spec set's budget has left.
+    let mut loaded = 0usize;
     for file in files {
         let text = match file.content {
             Ok(text) => text,
@@ -92,8 +94,14 @@ pub fn validate_files(root: &Path, files: Vec<SourceFile>, limits: &Limits) -> V
                 continue;
             }
         };
-        match load_documents(&text, limits) {
+        let left = limits.max_nodes_per_set.saturating_sub(loaded);
+        let file_limits = Limits {
+            max_nodes_per_file: limits.max_nodes_per_file.min(left),
+            ..*limits
+        };
+        match load_documents(&text, &file_limits) {
             Ok(nodes) => {
+                loaded += nodes.iter().map(|n| n.size_and_depth().0).sum::<usize>();
                 let nodes = nodes
                     .into_iter()
                     .filter(|n| n.value != crate::yaml::Value::Null);

@@ -55,6 +55,7 @@ pub fn load_documents(text: &str, limits: &Limits) -> Result<Vec<Node>, LoadErro
         limits,
         documents: Vec::new(),
         doc: DocumentState::default(),
+        file_nodes: 0,
     };
     for event in Parser::new_from_str(text) {
         let step = match event {
@@ -108,6 +109,8 @@ enum Frame {
     },
     Map {
         entries: Vec<Entry>,
+        /// Each key's line, to find a duplicate without a scan.
+        lines: HashMap<String, usize>,
         merges: Vec<Node>,
         key: Option<Key>,
         pos: Pos,
@@ -125,6 +128,8 @@ struct Builder<'l> {
     limits: &'l Limits,
     documents: Vec<Node>,
     doc: DocumentState,
+    /// Nodes of the documents of this file finished so far.
+    file_nodes: usize,
 }
 
 impl Builder<'_> {
@@ -146,6 +151,7 @@ impl Builder<'_> {
                     )
                     .hint("split the specs over several files"));
                 }
+                self.file_nodes = self.file_nodes.saturating_add(self.doc.nodes);
                 self.doc = DocumentState::default();
             }
             Event::DocumentEnd => {
@@ -214,6 +220,7 @@ impl Builder<'_> {
                 } else {
                     Frame::Map {
                         entries: Vec::new(),
+                        lines: HashMap::new(),
                         merges: Vec::new(),
                         key: None,
                         pos,
@@ -285,6 +292,18 @@ impl Builder<'_> {
 
     fn count(&mut self, pos: Pos, nodes: usize) -> Result<(), LoadError> {
         self.doc.nodes = self.doc.nodes.saturating_add(nodes);
+        if self.file_nodes.saturating_add(self.doc.nodes) > self.limits.max_nodes_per_file {
+            return Err(LoadError::new(
+                pos,
+                format!(
+                    "YAML documents of this file expand to more than {} nodes together (aliases \
+                     included): the limit per file, or what the files read before it left of the \
+                     spec set's {}",
+                    self.limits.max_nodes_per_file, self.limits.max_nodes_per_set
+                ),
+            )
+            .hint("a spec file is never this large; check for anchors and aliases that multiply (a YAML bomb), or split the file"));
+        }
         if self.doc.nodes > self.limits.max_nodes_per_document {
             return Err(LoadError::new(
                 pos,
@@ -325,6 +344,7 @@ impl Builder<'_> {
             Some(Frame::Seq { items, .. }) => items.push(node),
             Some(Frame::Map {
                 entries,
+                lines,
                 merges,
                 key,
                 ..
@@ -334,17 +354,18 @@ impl Builder<'_> {
                 };
                 if key.merge {
                     merges.push(node);
-                } else if let Some(first) = entries.iter().find(|e| e.key == key.text) {
+                } else if let Some(first) = lines.get(&key.text) {
                     return Err(LoadError::new(
                         key.pos,
                         format!(
-                            "duplicate key \"{}\" (first defined at line {})",
-                            key.text, first.key_pos.line
+                            "duplicate key \"{}\" (first defined at line {first})",
+                            key.text.escape_debug()
                         ),
                     )
                     .hint("each key may appear once per mapping; remove one of them")
                     .at_field(path));
                 } else {
+                    lines.insert(key.text.clone(), key.pos.line);
                     entries.push(Entry {
                         key: key.text,
                         key_pos: key.pos,
