@@ -10,6 +10,7 @@ mod cross;
 mod document;
 mod keywords;
 mod names;
+mod reference_rules;
 mod resource_rules;
 mod service_rules;
 mod set_rules;

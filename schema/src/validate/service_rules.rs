@@ -1,6 +1,7 @@
 //! Rules every service follows whatever its kind: names, replicas, zones, volumes, resources.
 
 use super::names::{MAX_LABEL, label_problem};
+use super::reference_rules::{check_image, check_secret_refs, label_prefix_problem};
 use super::resource_rules::{check_resources, check_volume};
 use crate::problem::Problems;
 use crate::spec::service::Context;
@@ -49,14 +50,11 @@ pub(crate) fn check_service(
     if let Some(zones) = &workload.zones {
         check_zones(zones, ctx.cluster, out);
     }
-    if let Some(image) = &workload.image
-        && (image.is_empty() || image.chars().any(char::is_whitespace))
-    {
-        out.add_hint(
-            "spec.image",
-            "is not an image reference",
-            "e.g. cassandra:4.1.7, or remove it to use the catalog's image",
-        );
+    if let Some(image) = &workload.image {
+        check_image(out, "spec.image", image);
+    }
+    if let Ok(spec) = serde_json::to_value(service) {
+        check_secret_refs(out, &spec);
     }
     for (i, dependency) in workload.depends_on.iter().enumerate() {
         if workload.depends_on[..i].contains(dependency) {
@@ -79,6 +77,13 @@ fn check_name(metadata: &Metadata, service: &Service, ctx: &Context<'_>, out: &m
     let name = &metadata.name;
     if let Some(problem) = label_problem(name) {
         return out.add("metadata.name", problem);
+    }
+    if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
+        return out.add_hint(
+            "metadata.name",
+            format!("\"{name}\" does not start with a letter"),
+            "Kubernetes Service names (DNS-1035 labels) start with a lower-case letter",
+        );
     }
     // Without a Cluster, judge names as if zones had one-letter suffixes (the common case).
     let (region, cluster_zones) = ctx
@@ -137,7 +142,12 @@ fn check_labels(metadata: &Metadata, out: &mut Problems) {
                 "choose a key outside app.kubernetes.io/ and firecamp.io/",
             );
         }
-        let name = key.rsplit_once('/').map_or(key.as_str(), |(_, n)| n);
+        let (prefix, name) = key
+            .rsplit_once('/')
+            .map_or((None, key.as_str()), |(p, n)| (Some(p), n));
+        if let Some(problem) = prefix.and_then(label_prefix_problem) {
+            out.add(&path, problem);
+        }
         let valid = |s: &str, allow_empty: bool| {
             (allow_empty || !s.is_empty())
                 && s.len() <= MAX_LABEL
@@ -148,7 +158,10 @@ fn check_labels(metadata: &Metadata, out: &mut Problems) {
                         && s.ends_with(|c: char| c.is_ascii_alphanumeric())))
         };
         if !valid(name, false) {
-            out.add(&path, format!("\"{key}\" is not a valid label key"));
+            out.add(
+                &path,
+                format!("\"{}\" is not a valid label key", key.escape_debug()),
+            );
         }
         if !valid(value, true) {
             out.add(
