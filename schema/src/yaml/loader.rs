@@ -204,7 +204,11 @@ impl Builder<'_> {
                         "mapping keys must be plain strings, not collections",
                     ));
                 }
-                if let Some(tag) = tag.as_deref().filter(|t| !t.is_yaml_core_schema()) {
+                let collection = if is_sequence { "seq" } else { "map" };
+                if let Some(tag) = tag
+                    .as_deref()
+                    .filter(|t| !t.is_yaml_core_schema() || t.suffix != collection)
+                {
                     return Err(unsupported_tag(tag, pos));
                 }
                 if self.doc.stack.len() >= self.limits.max_depth {
@@ -434,9 +438,31 @@ fn scalar_value(
         if !tag.is_yaml_core_schema() {
             return Err(unsupported_tag(tag, pos));
         }
-        if tag.suffix == "str" {
-            return Ok(Value::String(text.to_owned()));
+        // The core schema's scalar types (YAML 1.2.2, 10.3); `!!binary`, `!!timestamp` and the
+        // like are not JSON types, and a spec never needs them.
+        let resolved = resolve_plain(text);
+        let fits = match tag.suffix.as_str() {
+            "str" => return Ok(Value::String(text.to_owned())),
+            "int" => matches!(resolved, Value::Int(_)),
+            "float" => matches!(resolved, Value::Float(_) | Value::Int(_)),
+            "bool" => matches!(resolved, Value::Bool(_)),
+            "null" => matches!(resolved, Value::Null),
+            _ => return Err(unsupported_tag(tag, pos)),
+        };
+        if !fits {
+            return Err(LoadError::new(
+                pos,
+                format!(
+                    "`{tag}` on \"{}\", which is not of that type",
+                    text.escape_debug()
+                ),
+            )
+            .hint("remove the tag, or write a value of its type"));
         }
+        return Ok(match resolved {
+            Value::Int(i) if tag.suffix == "float" => Value::Float(i as f64),
+            other => other,
+        });
     }
     Ok(if style == ScalarStyle::Plain {
         resolve_plain(text)

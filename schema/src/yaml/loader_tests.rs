@@ -109,3 +109,34 @@ fn quoted_and_str_tagged_scalars_stay_strings() {
     );
     assert_eq!(docs[0].get("c").map(|n| &n.value), Some(&Value::Int(1)));
 }
+
+#[test]
+fn core_tags_that_are_not_json_types_are_refused_and_typed_tags_are_honoured() {
+    for text in [
+        "a: !!binary aGVsbG8=\n",
+        "a: !!python/object:os.system x\n",
+        "a: !!python/object/apply:os.system [ls]\n",
+        "a: !!timestamp 2001-12-14\n",
+        "a: !!set {x: null}\n",
+        "a: !!map [x]\n",
+        "a: !!seq {x: 1}\n",
+    ] {
+        let error = load(text).expect_err(text);
+        assert!(
+            error.message.contains("unsupported YAML tag"),
+            "{text}: {}",
+            error.message
+        );
+    }
+    let docs = load("a: !!int \"3\"\nb: !!float 2\nc: !!bool 'true'\nd: !!map {x: 1}\n")
+        .expect("typed tags");
+    assert_eq!(docs[0].get("a").map(|n| &n.value), Some(&Value::Int(3)));
+    assert_eq!(docs[0].get("b").map(|n| &n.value), Some(&Value::Float(2.0)));
+    assert_eq!(docs[0].get("c").map(|n| &n.value), Some(&Value::Bool(true)));
+    let error = load("a: !!int abc\n").expect_err("not an int");
+    assert!(
+        error.message.contains("not of that type"),
+        "{}",
+        error.message
+    );
+}
