@@ -60,6 +60,16 @@ pub enum SnapshotError {
         /// What is wrong.
         message: String,
     },
+    /// The snapshot contradicts itself or holds what no cluster does.
+    #[error(
+        "live snapshot {path} is not consistent: {problem}; write it again with `firecamp live dump`"
+    )]
+    Inconsistent {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        problem: String,
+    },
     /// The file was written by another format version.
     #[error(
         "live snapshot {path} has format version {found}; this firecamp reads version {SNAPSHOT_FORMAT_VERSION}"
@@ -113,7 +123,48 @@ fn read_snapshot_within(path: &Path, max: u64) -> Result<LiveState, SnapshotErro
             found: snapshot.format_version,
         });
     }
-    Ok(snapshot.live)
+    consistency_problem(&snapshot.live).map_or(Ok(snapshot.live), |problem| {
+        Err(SnapshotError::Inconsistent {
+            path: shown,
+            problem,
+        })
+    })
+}
+
+/// What makes `live` a state no cluster is in, if anything: an object that is not a JSON object
+/// or has no kind or name, the same object, member or node twice, or one static IP recorded for
+/// two members. A plan from such a state would delete or move what it cannot name.
+fn consistency_problem(live: &LiveState) -> Option<String> {
+    let mut seen = std::collections::BTreeSet::new();
+    for (i, object) in live.objects.iter().enumerate() {
+        let (kind, namespace, name) = object.key();
+        if !object.is_object() || kind.is_empty() || name.is_empty() {
+            return Some(format!(
+                "objects[{i}] is not an object with a kind and a name"
+            ));
+        }
+        if !seen.insert((kind, namespace, name)) {
+            return Some(format!("{kind} {namespace}/{name} is listed twice"));
+        }
+    }
+    let mut members = std::collections::BTreeSet::new();
+    if let Some(twice) = live.members.iter().find(|m| !members.insert(&m.member)) {
+        return Some(format!("member {} is listed twice", twice.member));
+    }
+    let mut nodes = std::collections::BTreeSet::new();
+    if let Some(twice) = live.nodes.iter().find(|n| !nodes.insert(&n.name)) {
+        return Some(format!("node {} is listed twice", twice.name));
+    }
+    let mut holders = std::collections::BTreeMap::new();
+    for (member, recorded) in &live.static_ips {
+        if let Some(other) = holders.insert(recorded.ip, member) {
+            return Some(format!(
+                "static IP {} is recorded for both {other} and {member}",
+                recorded.ip
+            ));
+        }
+    }
+    None
 }
 
 /// The snapshot file's text for `live`.
@@ -131,7 +182,57 @@ pub fn write_snapshot(live: &LiveState) -> String {
 
 #[cfg(test)]
 mod tests {
+    use serde_json::json;
+
     use super::*;
+
+    /// The problem reading a snapshot of `live` finds.
+    fn problem_of(live: serde_json::Value) -> String {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("live.json");
+        let text = json!({"formatVersion": SNAPSHOT_FORMAT_VERSION, "live": live});
+        std::fs::write(&path, text.to_string()).expect("write");
+        match read_snapshot(&path) {
+            Err(SnapshotError::Inconsistent { problem, .. }) => problem,
+            other => panic!("{live}: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn hostile_snapshots_are_refused_with_what_is_wrong() {
+        let zk = json!({"kind": "StatefulSet", "metadata": {"name": "zk", "namespace": "f"}});
+        let member = json!({"member": "zk-0", "node": null, "ready": true});
+        let ip = |member: &str| {
+            (
+                member.to_owned(),
+                json!({"ip": "10.0.16.7", "service": "r", "subnetId": "s"}),
+            )
+        };
+        for (live, problem) in [
+            (
+                json!({"objects": [1]}),
+                "objects[0] is not an object with a kind and a name",
+            ),
+            (
+                json!({"objects": [{"kind": "StatefulSet", "metadata": {}}]}),
+                "objects[0] is not an object with a kind and a name",
+            ),
+            (
+                json!({"objects": [zk, zk]}),
+                "StatefulSet f/zk is listed twice",
+            ),
+            (
+                json!({"members": [member, member]}),
+                "member zk-0 is listed twice",
+            ),
+            (
+                json!({"staticIps": serde_json::Map::from_iter([ip("a-0"), ip("b-0")])}),
+                "static IP 10.0.16.7 is recorded for both a-0 and b-0",
+            ),
+        ] {
+            assert_eq!(problem_of(live.clone()), problem, "{live}");
+        }
+    }
 
     #[test]
     fn a_snapshot_over_the_limit_is_refused_and_one_within_it_is_read() {
