@@ -79,6 +79,12 @@ fn a_two_thousand_member_change_stays_within_a_pull_request_comment() {
         comment.contains("| cas-0 |"),
         "the summary table comes first"
     );
+    assert_eq!(
+        comment.matches("<details>").count(),
+        comment.matches("</details>").count(),
+        "no section is left open by the cut"
+    );
+    assert!(comment.ends_with("run `firecamp plan` for all of it._\n"));
 }
 
 #[test]

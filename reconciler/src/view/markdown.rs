@@ -24,11 +24,21 @@ pub fn render(plan: &Plan, title: &str) -> String {
     }
     let mut text = render_with(plan, title, 0);
     let note = "\n\n_The plan is too long for one comment; run `firecamp plan` for all of it._\n";
-    let mut cut = MAX_COMMENT - note.len();
+    let close = "</details>\n";
+    let mut cut = MAX_COMMENT - note.len() - close.len();
     while !text.is_char_boundary(cut) {
         cut -= 1;
     }
-    text.truncate(cut);
+    // Whole sections only: cut after the last section closed in time, else at a line's end.
+    let end = text[..cut]
+        .rfind(close)
+        .map(|at| at + close.len())
+        .or_else(|| text[..cut].rfind('\n').map(|at| at + 1))
+        .unwrap_or(0);
+    text.truncate(end);
+    if text.matches("<details>").count() > text.matches(close).count() {
+        text.push_str(close);
+    }
     text.push_str(note);
     text
 }
