@@ -135,3 +135,28 @@ fn a_token_is_refused_over_plain_http_unless_allowed() {
     );
     assert_eq!(remote.requests(), 0, "nothing was sent");
 }
+
+#[test]
+fn credentials_in_the_url_that_are_refused_are_called_refused() {
+    let remote = Peer::start("127.0.0.1", ask_for_credentials);
+    let cache = tempfile::tempdir().expect("cache");
+    let url = format!(
+        "http://user:CANARY-G11@127.0.0.1:{}/org/specs.git",
+        remote.port
+    );
+    let error = GitSource::new(
+        &url,
+        "main",
+        Path::new(""),
+        &cache.path().join("c"),
+        GitAuth::None,
+    )
+    .poll()
+    .expect_err("refused")
+    .to_string();
+    assert!(
+        error.contains("refused the credentials in the URL"),
+        "{error}"
+    );
+    assert!(!error.contains("CANARY"), "{error}");
+}

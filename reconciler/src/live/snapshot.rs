@@ -111,7 +111,9 @@ fn read_snapshot_within(path: &Path, max: u64) -> Result<LiveState, SnapshotErro
     if text.len() as u64 > max {
         return Err(SnapshotError::TooLarge { path: shown, max });
     }
-    let snapshot: Snapshot = serde_json::from_str(&text).map_err(|e| SnapshotError::Invalid {
+    // A byte-order mark (some editors write one) is not JSON; it says nothing, so it goes.
+    let snapshot: Snapshot = serde_json::from_str(text.strip_prefix('\u{feff}').unwrap_or(&text))
+        .map_err(|e| SnapshotError::Invalid {
         path: shown.clone(),
         line: e.line(),
         column: e.column(),
@@ -196,6 +198,15 @@ mod tests {
             Err(SnapshotError::Inconsistent { problem, .. }) => problem,
             other => panic!("{live}: {other:?}"),
         }
+    }
+
+    #[test]
+    fn a_snapshot_with_a_byte_order_mark_is_read() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("live.json");
+        let text = format!("\u{feff}{}", write_snapshot(&LiveState::default()));
+        std::fs::write(&path, text).expect("write");
+        assert!(read_snapshot(&path).is_ok());
     }
 
     #[test]

@@ -191,9 +191,13 @@ impl GitSource {
                 )));
             }
             self.auth.credential(username, allowed).unwrap_or_else(|| {
-                Err(git2::Error::from_str(
-                    "the remote asks for credentials and none are configured",
-                ))
+                // libgit2 tries a URL's own user information before asking.
+                let in_url = url::Url::parse(&self.url).is_ok_and(|u| !u.username().is_empty());
+                Err(git2::Error::from_str(if in_url {
+                    "the remote refused the credentials in the URL"
+                } else {
+                    "the remote asks for credentials and none are configured"
+                }))
             })
         });
         callbacks

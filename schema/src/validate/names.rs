@@ -27,6 +27,9 @@ pub(crate) fn label_problem(name: &str) -> Option<String> {
 /// Why `name` is not a DNS name of labels separated by dots (at most 253 characters), if not.
 pub(crate) fn domain_problem(name: &str) -> Option<String> {
     let name = name.strip_suffix('.').unwrap_or(name);
+    if name.is_empty() {
+        return Some("is empty (a domain such as example-firecamp.com is needed)".to_owned());
+    }
     if name.len() > 253 {
         return Some(format!(
             "\"{}\" is longer than 253 characters",

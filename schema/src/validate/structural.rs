@@ -105,10 +105,16 @@ impl<'a> Walker<'a> {
         if let Some(types) = schema.get("type")
             && !type_matches(types, &node.value)
         {
-            let hint = matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
-                .then(|| type_names(types).contains("a string"))
-                .filter(|b| *b)
-                .map(|_| "quote the value to make it a string".to_owned());
+            let yaml_11_boolean = matches!(&node.value, Value::String(text)
+                if matches!(text.to_ascii_lowercase().as_str(), "yes" | "no" | "on" | "off" | "y" | "n"));
+            let hint = if yaml_11_boolean && type_names(types).contains("a boolean") {
+                Some("YAML 1.2 reads yes/no/on/off as text: write true or false".to_owned())
+            } else {
+                matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
+                    .then(|| type_names(types).contains("a string"))
+                    .filter(|b| *b)
+                    .map(|_| "quote the value to make it a string".to_owned())
+            };
             let message = format!(
                 "expected {}, found {}",
                 type_names(types),
