@@ -43,6 +43,19 @@ async fn vpc(moto: &Moto) -> String {
         .to_owned()
 }
 
+/// moto, a provider on it counting into the counter, and the zone `prod-firecamp.com` made.
+async fn zone_fixture() -> (Moto, Route53Provider, CallCounter, String) {
+    let moto = Moto::start();
+    let vpc_id = vpc(&moto).await;
+    let counter = CallCounter::default();
+    let route53 = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
+    let zone = route53
+        .zone("prod-firecamp.com", &vpc_id, "us-east-1")
+        .await
+        .expect("zone");
+    (moto, route53, counter, zone)
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_private_zone_is_created_once_then_found() {
     let moto = Moto::start();
@@ -83,14 +96,7 @@ async fn the_private_zone_is_created_once_then_found() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn twenty_five_hundred_changes_take_three_calls_and_read_back_in_pages_of_300() {
-    let moto = Moto::start();
-    let vpc_id = vpc(&moto).await;
-    let counter = CallCounter::default();
-    let route53 = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
-    let zone = route53
-        .zone("prod-firecamp.com", &vpc_id, "us-east-1")
-        .await
-        .expect("zone");
+    let (_moto, route53, counter, zone) = zone_fixture().await;
     let changes: Vec<RecordChange> = (0..2_500)
         .map(|i| {
             RecordChange::Create(a(
@@ -115,14 +121,7 @@ async fn twenty_five_hundred_changes_take_three_calls_and_read_back_in_pages_of_
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn named_records_are_read_again_one_call_each_whatever_the_zone_holds() {
-    let moto = Moto::start();
-    let vpc_id = vpc(&moto).await;
-    let counter = CallCounter::default();
-    let route53 = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
-    let zone = route53
-        .zone("prod-firecamp.com", &vpc_id, "us-east-1")
-        .await
-        .expect("zone");
+    let (_moto, route53, counter, zone) = zone_fixture().await;
     let mut changes: Vec<RecordChange> = (0..700)
         .map(|i| {
             RecordChange::Create(a(
@@ -170,14 +169,7 @@ async fn named_records_are_read_again_one_call_each_whatever_the_zone_holds() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_rejected_batch_is_split_by_name_and_only_the_bad_names_fail() {
-    let moto = Moto::start();
-    let vpc_id = vpc(&moto).await;
-    let counter = CallCounter::default();
-    let route53 = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
-    let zone = route53
-        .zone("prod-firecamp.com", &vpc_id, "us-east-1")
-        .await
-        .expect("zone");
+    let (_moto, route53, counter, zone) = zone_fixture().await;
     let changes = vec![
         RecordChange::Create(a("good-1.prod-firecamp.com", "10.0.0.4")),
         RecordChange::Create(a("stray.example.org", "10.0.0.9")),

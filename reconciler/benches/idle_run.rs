@@ -24,15 +24,7 @@ use support::process::Firecamp;
 
 /// `VmRSS` and `VmHWM` of this process, in MiB.
 fn memory() -> (u64, u64) {
-    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
-    let field = |name: &str| {
-        status
-            .lines()
-            .find_map(|l| l.strip_prefix(name))
-            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-            .map_or(0, |kib| kib / 1024)
-    };
-    (field("VmRSS:"), field("VmHWM:"))
+    support::process::memory_of("self")
 }
 
 /// User + system CPU time of this process.

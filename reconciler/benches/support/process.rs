@@ -22,6 +22,19 @@ fn free_port() -> u16 {
         .expect("a free port")
 }
 
+/// `VmRSS` and `VmHWM` of process `pid` (`self`: this one), in MiB.
+pub fn memory_of(pid: &str) -> (u64, u64) {
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    let field = |name: &str| {
+        status
+            .lines()
+            .find_map(|l| l.strip_prefix(name))
+            .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
+            .map_or(0, |kib| kib / 1024)
+    };
+    (field("VmRSS:"), field("VmHWM:"))
+}
+
 impl Firecamp {
     /// Starts `firecamp <args>` against the world's API server (`kubeconfig`) and moto
     /// (`moto_url`), in `dir`; `run` gets a free `--http-address`.
@@ -48,16 +61,7 @@ impl Firecamp {
 
     /// `VmRSS` and `VmHWM` of the process, in MiB.
     pub fn memory(&self) -> (u64, u64) {
-        let status = std::fs::read_to_string(format!("/proc/{}/status", self.child.id()))
-            .unwrap_or_default();
-        let field = |name: &str| {
-            status
-                .lines()
-                .find_map(|l| l.strip_prefix(name))
-                .and_then(|v| v.split_whitespace().next()?.parse::<u64>().ok())
-                .map_or(0, |kib| kib / 1024)
-        };
-        (field("VmRSS:"), field("VmHWM:"))
+        memory_of(&self.child.id().to_string())
     }
 
     /// The `/metrics` page (empty while it does not answer).
