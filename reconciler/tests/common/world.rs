@@ -186,9 +186,12 @@ impl World {
         .expect("live state")
     }
 
-    /// Reads and plans, writing nothing; returns the plan and what it was made from.
+    /// Reads as firecamp does (its calls counted on [`World::aws`]) and plans, writing nothing;
+    /// returns the plan and what it was made from.
     pub async fn plan(&self, validation: &Validation) -> (Plan, LiveState) {
-        let live = self.read(validation).await;
+        let live = read_live_state(&self.cluster.client, Some(&self.aws), cluster(validation))
+            .await
+            .expect("live state");
         let plan = plan(
             &Desired::from_validation(validation).expect("desired"),
             &live,
