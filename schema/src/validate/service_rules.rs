@@ -15,6 +15,11 @@ const RESERVED_LABEL_PREFIXES: [&str; 2] = ["app.kubernetes.io/", "firecamp.io/"
 /// Most members of one role.
 const MAX_MEMBERS_PER_ROLE: u32 = 1_000;
 
+/// Most members of one service, all roles together: what one service's rendered ConfigMaps can
+/// list within Kubernetes' 1 MiB object limit (a Redis Cluster of 4,000 members already renders
+/// a 997 KB ConfigMap), and what planning a service takes seconds for.
+const MAX_MEMBERS_PER_SERVICE: u64 = 2_000;
+
 /// Checks what every service must satisfy, then the kind's own rules.
 pub(crate) fn check_service(
     metadata: &Metadata,
@@ -45,6 +50,18 @@ pub(crate) fn check_service(
         out.add(
             "spec.replicas",
             format!("must be at most {MAX_MEMBERS_PER_ROLE}"),
+        );
+    }
+    let members: u64 = service
+        .roles(ctx.replicas)
+        .iter()
+        .map(|r| u64::from(r.members))
+        .sum();
+    if members > MAX_MEMBERS_PER_SERVICE {
+        out.add_hint(
+            "spec.replicas",
+            format!("{members} members in all, more than {MAX_MEMBERS_PER_SERVICE}"),
+            "split it into several services, or use fewer shards or replicas",
         );
     }
     if let Some(zones) = &workload.zones {
