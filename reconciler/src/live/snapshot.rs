@@ -1,5 +1,6 @@
 //! The live snapshot file: `{"formatVersion": 1, "live": {...}}`.
 
+use std::io::Read;
 use std::path::Path;
 
 use serde::{Deserialize, Serialize};
@@ -92,8 +93,6 @@ pub fn read_snapshot(path: &Path) -> Result<LiveState, SnapshotError> {
 
 /// [`read_snapshot`] with a size limit of `max` bytes.
 fn read_snapshot_within(path: &Path, max: u64) -> Result<LiveState, SnapshotError> {
-    use std::io::Read;
-
     let shown = path.display().to_string();
     let io = |source| SnapshotError::Io {
         path: shown.clone(),

@@ -39,9 +39,9 @@ pub(crate) fn check_names(out: &mut Problems, field: &str, values: &[String]) {
     }
 }
 
-/// A DNS name of lower-case labels (`a-z`, `0-9`, `-`, not at a label's ends), at most 253
-/// characters.
-pub(crate) fn check_dns_name(out: &mut Problems, field: &str, value: &str) {
+/// True for a DNS-1123 subdomain: labels of `a-z`, `0-9` and `-` (not at a label's ends), at
+/// most 63 characters each, joined by `.`, at most 253 characters in all.
+pub(crate) fn is_dns_subdomain(value: &str) -> bool {
     let label_ok = |label: &str| {
         !label.is_empty()
             && label.len() <= 63
@@ -51,7 +51,12 @@ pub(crate) fn check_dns_name(out: &mut Problems, field: &str, value: &str) {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
     };
-    if value.len() > 253 || !value.split('.').all(label_ok) {
+    value.len() <= 253 && value.split('.').all(label_ok)
+}
+
+/// A DNS name, as [`is_dns_subdomain`] says.
+pub(crate) fn check_dns_name(out: &mut Problems, field: &str, value: &str) {
+    if !is_dns_subdomain(value) {
         out.add_hint(
             field,
             format!("\"{}\" is not a DNS name", value.escape_debug()),

@@ -27,7 +27,7 @@ use self::document::Typed;
 use crate::diagnostic::Diagnostic;
 use crate::limits::Limits;
 use crate::spec::{ClusterDocument, ServiceDocument, Source};
-use crate::yaml::load_documents;
+use crate::yaml::load_counted;
 
 /// A document left out of the valid set because it has problems.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -100,9 +100,9 @@ pub fn validate_files(root: &Path, files: Vec<SourceFile>, limits: &Limits) -> V
             max_nodes_per_file: limits.max_nodes_per_file.min(left),
             ..*limits
         };
-        match load_documents(&text, &file_limits) {
-            Ok(nodes) => {
-                loaded += nodes.iter().map(|n| n.size_and_depth().0).sum::<usize>();
+        match load_counted(&text, &file_limits) {
+            Ok((nodes, count)) => {
+                loaded += count;
                 let nodes = nodes
                     .into_iter()
                     .filter(|n| n.value != crate::yaml::Value::Null);

@@ -4,11 +4,14 @@
 
 use serde_json::Value;
 
-use super::names::label_problem;
 use crate::problem::Problems;
+use crate::spec::text_rules::is_dns_subdomain;
 
-/// Longest image reference accepted (the distribution reference grammar caps a name at 255).
+/// Longest image name accepted (the distribution reference grammar caps a name at 255).
 const MAX_IMAGE: usize = 255;
+
+/// Longest whole reference: a name, `:` and a tag of at most 128, `@` and a sha256 digest (71).
+const MAX_REFERENCE: usize = MAX_IMAGE + 1 + 128 + 1 + 71;
 
 /// Checks `image` against the distribution reference grammar
 /// (github.com/distribution/reference, `reference.go`): `[host[:port]/]path[:tag][@digest]`,
@@ -27,7 +30,7 @@ pub(crate) fn check_image(out: &mut Problems, field: &str, image: &str) {
 }
 
 fn is_image_reference(image: &str) -> bool {
-    if image.is_empty() || image.len() > MAX_IMAGE + 200 {
+    if image.is_empty() || image.len() > MAX_REFERENCE {
         return false;
     }
     let (rest, digest) = match image.split_once('@') {
@@ -110,7 +113,7 @@ fn is_digest(digest: &str) -> bool {
 
 /// Why `prefix` (the part of a label key before `/`) is not a DNS-1123 subdomain, if it is not.
 pub(crate) fn label_prefix_problem(prefix: &str) -> Option<String> {
-    if prefix.len() > 253 || prefix.split('.').any(|l| label_problem(l).is_some()) {
+    if !is_dns_subdomain(prefix) {
         return Some(format!(
             "the prefix \"{}\" is not a DNS subdomain (lower-case labels separated by '.')",
             prefix.escape_debug()
@@ -148,7 +151,7 @@ fn walk(out: &mut Problems, path: &str, value: &Value) {
 }
 
 fn check_secret_ref(out: &mut Problems, path: &str, name: &str, key: &str) {
-    if name.len() > 253 || name.split('.').any(|l| label_problem(l).is_some()) {
+    if !is_dns_subdomain(name) {
         out.add_hint(
             &format!("{path}.secretName"),
             format!("\"{}\" is not a Secret name", name.escape_debug()),

@@ -51,6 +51,15 @@ impl LoadError {
 /// Syntax errors, duplicate keys, unsupported tags or complex keys, and any limit exceeded
 /// (nesting depth, nodes after alias expansion, number of documents).
 pub fn load_documents(text: &str, limits: &Limits) -> Result<Vec<Node>, LoadError> {
+    load_counted(text, limits).map(|(documents, _)| documents)
+}
+
+/// [`load_documents`], with the number of nodes the documents hold after alias expansion (what
+/// the node limits count).
+///
+/// # Errors
+/// As [`load_documents`].
+pub fn load_counted(text: &str, limits: &Limits) -> Result<(Vec<Node>, usize), LoadError> {
     let mut builder = Builder {
         limits,
         documents: Vec::new(),
@@ -80,7 +89,8 @@ pub fn load_documents(text: &str, limits: &Limits) -> Result<Vec<Node>, LoadErro
             }
         }
     }
-    Ok(builder.documents)
+    let nodes = builder.file_nodes.saturating_add(builder.doc.nodes);
+    Ok((builder.documents, nodes))
 }
 
 fn pos_of(span: Span) -> Pos {

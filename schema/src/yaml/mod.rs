@@ -5,5 +5,5 @@ mod loader;
 mod node;
 mod scalar;
 
-pub use loader::{LoadError, load_documents};
+pub use loader::{LoadError, load_counted, load_documents};
 pub use node::{Entry, Node, Value};

@@ -1,11 +1,11 @@
 //! The live model kept current by watches, as kube-runtime's reflectors and client-go's informers
 //! keep theirs: one watcher per managed kind (selected by firecamp's labels), one on the members'
 //! pods and one on the nodes. Each keeps only what the plan reads (objects as the bulk read keeps
-//! them, made compact; a pod's placement; a node's zone, address and instance), so a pod's or node's status
-//! heartbeat that changes none of that is not a change. A watch that breaks (410 Gone, a dropped
-//! connection) lists again and resumes; the relisted set replaces the old one at once, so an
-//! object deleted meanwhile goes. The cache costs nothing at idle but one watch call per kind per
-//! watch timeout.
+//! them, made compact; a pod's placement; a node's zone, address and instance), so a pod's or
+//! node's status heartbeat that changes none of that is not a change. A watch that breaks (410
+//! Gone, a dropped connection) lists again and resumes; the relisted set replaces the old one at
+//! once, so an object deleted meanwhile goes. The cache costs nothing at idle but one watch call
+//! per kind per watch timeout.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
