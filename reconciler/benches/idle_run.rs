@@ -113,6 +113,9 @@ fn bench(c: &mut Criterion) {
     runtime.block_on(world.cluster.pause_controllers(true));
     let (installed_rss, _) = memory();
     measure_the_binary(&world, &bare, &work, dir.path());
+    if std::env::var_os(BINARY_ONLY).is_some() {
+        return;
+    }
 
     let mut group = c.benchmark_group("idle run, 1,000 services / 5,000 members");
     group.sample_size(10);
@@ -221,6 +224,9 @@ fn bench(c: &mut Criterion) {
     );
 }
 
+/// Set: only the binary is measured (the in-process ticks are skipped).
+const BINARY_ONLY: &str = "IDLE_RUN_BINARY_ONLY";
+
 /// How long the idle binary is watched, and how many samples of its memory are taken.
 const IDLE_WINDOW: Duration = Duration::from_secs(120);
 
@@ -264,11 +270,17 @@ fn measure_the_binary(world: &World, bare: &Path, work: &Path, dir: &Path) {
     }
     let calls = kube_calls(&run) - before;
     let (rss, peak) = run.memory();
+    let mib = |name: &str| run.sum(name, "") / f64::from(1 << 20);
+    let (held, kept) = (
+        mib("firecamp_heap_allocated_bytes"),
+        mib("firecamp_heap_resident_bytes"),
+    );
     let per_hour = calls * 3600.0 / IDLE_WINDOW.as_secs_f64();
     eprintln!(
         "firecamp run (binary): first tick done {first:?} after start; settled resident memory \
          {settled_rss} MiB, at most {highest} MiB over {IDLE_WINDOW:?}, {rss} MiB at the end \
-         (peak {peak} MiB); {calls} Kubernetes calls in {IDLE_WINDOW:?} ({per_hour:.0} per hour, \
+         (peak {peak} MiB; heap held {held:.0} MiB, kept resident by jemalloc {kept:.0} MiB); \
+         {calls} Kubernetes calls in {IDLE_WINDOW:?} ({per_hour:.0} per hour, \
          besides one watch call per watched kind every 30 minutes); {} ticks",
         ticks(&run)
     );

@@ -1,6 +1,7 @@
 //! The Prometheus metrics `firecamp run` serves on `/metrics`: tick durations and outcomes, the
 //! last plan's steps by action, steps carried out, API calls and throttles by provider and
-//! operation, errors by stage, services by state, and whether this replica leads.
+//! operation, errors by stage, services by state, whether this replica leads, and the heap as the
+//! allocator counts it.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -15,6 +16,7 @@ use prometheus_client::registry::Registry;
 
 use firecamp_aws::CallCounter;
 
+use super::memory::heap_bytes;
 use crate::apply::{Outcome, Report};
 use crate::plan::Plan;
 use crate::run::status::{State, Status};
@@ -75,6 +77,8 @@ struct Inner {
     services: Family<StateLabel, Gauge>,
     drift: Family<ObjectLabel, Gauge>,
     leader: Gauge,
+    heap_allocated: Gauge,
+    heap_resident: Gauge,
     seen: Mutex<(Seen, Seen)>,
 }
 
@@ -98,6 +102,8 @@ impl Default for Metrics {
             services: Family::default(),
             drift: Family::default(),
             leader: Gauge::default(),
+            heap_allocated: Gauge::default(),
+            heap_resident: Gauge::default(),
             seen: Mutex::new((Seen::new(), Seen::new())),
             registry: Registry::default(),
         };
@@ -146,6 +152,16 @@ impl Default for Metrics {
             "leader",
             "1 while this replica holds the lease (or runs without election)",
             inner.leader.clone(),
+        );
+        registry.register(
+            "heap_allocated_bytes",
+            "Heap the program holds, as jemalloc counts it (read at each scrape)",
+            inner.heap_allocated.clone(),
+        );
+        registry.register(
+            "heap_resident_bytes",
+            "Memory jemalloc keeps resident for the heap, freed or not (read at each scrape)",
+            inner.heap_resident.clone(),
         );
         Self(Arc::new(Inner { registry, ..inner }))
     }
@@ -252,6 +268,11 @@ impl Metrics {
     /// The metrics in Prometheus' text format.
     #[must_use]
     pub fn encode(&self) -> String {
+        if let Some((allocated, resident)) = heap_bytes() {
+            let gauge = |bytes: u64| i64::try_from(bytes).unwrap_or(i64::MAX);
+            self.0.heap_allocated.set(gauge(allocated));
+            self.0.heap_resident.set(gauge(resident));
+        }
         let mut text = String::new();
         // Writing into a String cannot fail.
         let _ = encode(&mut text, &self.0.registry);

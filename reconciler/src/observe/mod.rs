@@ -4,5 +4,6 @@
 pub mod health;
 pub mod kube_calls;
 pub mod logging;
+pub mod memory;
 pub mod metrics;
 pub mod server;
