@@ -1,6 +1,8 @@
 //! Why a service cannot be rendered. Validation rules these out for a valid spec set; the catalog
 //! still checks, because it may be called on any input.
 
+use crate::formats::Unrepresentable;
+
 /// A render failure.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum RenderError {
@@ -14,4 +16,32 @@ pub enum RenderError {
         /// The name it references.
         reference: String,
     },
+    /// A spec value that a rendered file's format cannot hold as one value.
+    #[error("service {service}: {field} cannot be written to {file}: {problem}")]
+    Unrepresentable {
+        /// The service.
+        service: String,
+        /// The spec field.
+        field: String,
+        /// The rendered file.
+        file: String,
+        /// What the format cannot hold.
+        problem: Unrepresentable,
+    },
+}
+
+impl RenderError {
+    /// Makes an [`Unrepresentable`] of `service`'s `field` in `file` a render error.
+    pub(crate) fn unrepresentable(
+        service: &str,
+        field: &str,
+        file: &str,
+    ) -> impl FnOnce(Unrepresentable) -> Self {
+        move |problem| Self::Unrepresentable {
+            service: service.to_owned(),
+            field: field.to_owned(),
+            file: file.to_owned(),
+            problem,
+        }
+    }
 }

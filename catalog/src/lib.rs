@@ -8,6 +8,7 @@ mod build;
 pub mod context;
 pub mod desired;
 pub mod error;
+pub mod formats;
 pub mod images;
 mod kinds;
 pub mod labels;

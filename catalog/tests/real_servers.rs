@@ -371,4 +371,43 @@ fn postgresql_starts_with_the_rendered_configs_and_creates_the_replication_user(
         .output()
         .expect("runs");
     assert!(!wrong.status.success(), "a wrong password is refused");
+
+    // PostgreSQL's own parser (pg_hba_file_rules reads the file as it is now) reads a hostile
+    // replicationUser as one name, or the render refuses it.
+    for user in [
+        "all",
+        "+admins",
+        "a b,c#d",
+        "x' OR 1",
+        "\u{e9}t\u{e9}",
+        "u\nhost all all 0.0.0.0/0 trust",
+    ] {
+        let mut document = set.services["billing-pg"].clone();
+        if let firecamp_schema::spec::Service::PostgreSql(spec) = &mut document.body {
+            spec.replication_user = user.to_owned();
+        }
+        let Ok(desired) = render_service(set.inputs(), &document) else {
+            assert!(user.contains('\n'), "{user:?} refused");
+            continue;
+        };
+        let hba_text = desired
+            .objects
+            .iter()
+            .find_map(|o| match o {
+                KubeObject::ConfigMap(c) => c.data.as_ref()?.get("pg_hba.conf").cloned(),
+                _ => None,
+            })
+            .expect("pg_hba.conf");
+        std::fs::write(&hba, hba_text).expect("write");
+        let rules = query(
+            "postgres",
+            "",
+            &socket,
+            "SELECT count(*), count(error), \
+             max(array_to_json(user_name)::text) FILTER (WHERE 'replication' = ANY(database)) \
+             FROM pg_hba_file_rules",
+        );
+        let expected = serde_json::to_string(&[user]).expect("json");
+        assert_eq!(rules, format!("4|0|{expected}"), "{user:?}");
+    }
 }

@@ -2,6 +2,7 @@
 //! join each other by DNS name. The gossip key is written to a runtime file, never to a ConfigMap.
 
 use firecamp_schema::spec::services::consul::ConsulSpec;
+use serde_json::json;
 
 use crate::blueprint::{
     Blueprint, CONFIG_DIR, DATA_DIR, PortPlan, RUNTIME_DIR, SECRETS_DIR, STATIC_IP_DIR, secret_env,
@@ -9,6 +10,7 @@ use crate::blueprint::{
 };
 use crate::build::probes;
 use crate::context::ServiceContext;
+use crate::formats::json as json_file;
 
 /// HTTP API port.
 pub(crate) const HTTP_PORT: u16 = 8500;
@@ -35,33 +37,37 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &ConsulSpec) -> Blueprin
     if let Some(key) = &spec.encrypt_key {
         bp.env.push(secret_env("CONSUL_ENCRYPT", key));
     }
-    let join: Vec<String> = ctx
-        .member_dns_names(None)
-        .iter()
-        .map(|h| format!("\"{h}\""))
-        .collect();
     let datacenter = spec
         .datacenter
         .clone()
         .unwrap_or_else(|| ctx.region().to_owned());
-    let mut config = format!(
-        "{{\n  \"datacenter\": \"{datacenter}\",\n  \"domain\": \"{domain}\",\n  \"data_dir\": \"{DATA_DIR}/consul\",\n  \
-         \"server\": true,\n  \"bootstrap_expect\": {expect},\n  \"retry_join\": [{join}],\n  \"client_addr\": \"0.0.0.0\",\n  \
-         \"ui_config\": {{\"enabled\": true}},\n  \"performance\": {{\"raft_multiplier\": 1}},\n  \"leave_on_terminate\": false,\n  \
-         \"rejoin_after_leave\": true,\n  \"disable_update_check\": true",
-        domain = spec.domain,
-        expect = ctx.members.len(),
-        join = join.join(", "),
-    );
+    let mut config = json!({
+        "datacenter": datacenter,
+        "domain": spec.domain,
+        "data_dir": format!("{DATA_DIR}/consul"),
+        "server": true,
+        "bootstrap_expect": ctx.members.len(),
+        "retry_join": ctx.member_dns_names(None),
+        "client_addr": "0.0.0.0",
+        "ui_config": {"enabled": true},
+        "performance": {"raft_multiplier": 1},
+        "leave_on_terminate": false,
+        "rejoin_after_leave": true,
+        "disable_update_check": true,
+    });
     if let Some(tls) = &spec.tls {
         bp.secret_files = tls_files(tls, "consul");
-        config.push_str(&format!(
-            ",\n  \"ports\": {{\"https\": {port}}},\n  \"tls\": {{\"defaults\": {{\"cert_file\": \"{SECRETS_DIR}/consul.crt\", \"key_file\": \"{SECRETS_DIR}/consul.key\"}}}}",
-            port = spec.https_port
-        ));
+        config["ports"] = json!({"https": spec.https_port});
+        config["tls"] = json!({"defaults": {
+            "cert_file": format!("{SECRETS_DIR}/consul.crt"),
+            "key_file": format!("{SECRETS_DIR}/consul.key"),
+        }});
         bp.ports.push(PortPlan::published("https", spec.https_port));
     }
-    config.push_str("\n}\n");
+    let config = config
+        .as_object()
+        .map(json_file::one_key_per_line)
+        .unwrap_or_default();
     bp.file("consul.json", config);
     bp.file("start.sh", start_script(ctx.static_ip()));
     bp

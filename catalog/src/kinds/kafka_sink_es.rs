@@ -3,6 +3,7 @@
 
 use firecamp_schema::spec::ServiceKind;
 use firecamp_schema::spec::services::kafka_sink_es::KafkaSinkEsSpec;
+use serde_json::json;
 
 use super::elasticsearch::data_node_urls;
 use super::jvm_heap;
@@ -65,17 +66,18 @@ pub(crate) fn blueprint(
     );
     bp.file(
         "sink.json",
-        format!(
-            "{{\n  \"connector.class\": \"io.confluent.connect.elasticsearch.ElasticsearchSinkConnector\",\n  \
-             \"tasks.max\": \"{tasks}\",\n  \"topics\": \"{topic}\",\n  \"connection.url\": \"{urls}\",\n  \
-             \"key.ignore\": \"true\",\n  \"schema.ignore\": \"true\",\n  \"batch.size\": \"{batch}\",\n  \
-             \"max.buffered.records\": \"{buffer}\"\n}}\n",
-            tasks = ctx.members.len(),
-            topic = spec.topic,
-            urls = data_node_urls(&es).join(","),
-            batch = spec.batch_size,
-            buffer = spec.buffer_records,
-        ),
+        serde_json::to_string_pretty(&json!({
+            "connector.class": "io.confluent.connect.elasticsearch.ElasticsearchSinkConnector",
+            "tasks.max": ctx.members.len().to_string(),
+            "topics": spec.topic,
+            "connection.url": data_node_urls(&es).join(","),
+            "key.ignore": "true",
+            "schema.ignore": "true",
+            "batch.size": spec.batch_size.to_string(),
+            "max.buffered.records": spec.buffer_records.to_string(),
+        }))
+        .unwrap_or_default()
+            + "\n",
     );
     bp.file(
         "start.sh",

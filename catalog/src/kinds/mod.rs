@@ -30,14 +30,14 @@ use crate::error::RenderError;
 pub(crate) fn blueprint(ctx: &ServiceContext<'_>) -> Result<Blueprint, RenderError> {
     Ok(match ctx.body() {
         Service::MongoDb(spec) => mongodb::blueprint(ctx, spec),
-        Service::PostgreSql(spec) => postgresql::blueprint(ctx, spec),
-        Service::Cassandra(spec) => cassandra::blueprint(ctx, spec),
+        Service::PostgreSql(spec) => postgresql::blueprint(ctx, spec)?,
+        Service::Cassandra(spec) => cassandra::blueprint(ctx, spec)?,
         Service::ZooKeeper(spec) => zookeeper::blueprint(ctx, spec),
         Service::Kafka(spec) => kafka::blueprint(ctx, spec)?,
         Service::KafkaSinkEs(spec) => kafka_sink_es::blueprint(ctx, spec)?,
         Service::KafkaManager(spec) => kafka_manager::blueprint(ctx, spec)?,
         Service::Redis(spec) => redis::blueprint(ctx, spec),
-        Service::CouchDb(spec) => couchdb::blueprint(ctx, spec),
+        Service::CouchDb(spec) => couchdb::blueprint(ctx, spec)?,
         Service::Consul(spec) => consul::blueprint(ctx, spec),
         Service::ElasticSearch(spec) => elasticsearch::blueprint(ctx, spec),
         Service::Kibana(spec) => kibana::blueprint(ctx, spec)?,

@@ -12,6 +12,7 @@ use crate::blueprint::{
 };
 use crate::build::probes;
 use crate::context::ServiceContext;
+use crate::formats::redis_conf;
 
 /// Client port.
 pub(crate) const PORT: u16 = 6379;
@@ -88,8 +89,9 @@ fn redis_conf(ctx: &ServiceContext<'_>, spec: &RedisSpec) -> String {
          client-output-buffer-limit replica 512mb 512mb 0\n\
          rename-command FLUSHALL \"\"\n\
          rename-command FLUSHDB \"\"\n\
-         rename-command CONFIG \"{config_name}\"\n",
+         rename-command CONFIG {config_name}\n",
         service = ctx.name(),
+        config_name = redis_conf::argument(config_name),
         aof = if spec.disable_aof { "no" } else { "yes" },
         policy = policy_name(spec.max_memory_policy),
         timeout = spec.repl_timeout_secs,
