@@ -17,17 +17,22 @@ pub enum RenderError {
         reference: String,
     },
     /// A spec value that a rendered file's format cannot hold as one value.
-    #[error("service {service}: {field} cannot be written to {file}: {problem}")]
-    Unrepresentable {
-        /// The service.
-        service: String,
-        /// The spec field.
-        field: String,
-        /// The rendered file.
-        file: String,
-        /// What the format cannot hold.
-        problem: Unrepresentable,
-    },
+    #[error("{0}")]
+    Unrepresentable(Box<UnwritableField>),
+}
+
+/// A spec field whose value a rendered file's format cannot hold.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("service {service}: {field} cannot be written to {file}: {problem}")]
+pub struct UnwritableField {
+    /// The service.
+    pub service: String,
+    /// The spec field.
+    pub field: String,
+    /// The rendered file.
+    pub file: String,
+    /// What the format cannot hold.
+    pub problem: Unrepresentable,
 }
 
 impl RenderError {
@@ -37,11 +42,13 @@ impl RenderError {
         field: &str,
         file: &str,
     ) -> impl FnOnce(Unrepresentable) -> Self {
-        move |problem| Self::Unrepresentable {
-            service: service.to_owned(),
-            field: field.to_owned(),
-            file: file.to_owned(),
-            problem,
+        move |problem| {
+            Self::Unrepresentable(Box::new(UnwritableField {
+                service: service.to_owned(),
+                field: field.to_owned(),
+                file: file.to_owned(),
+                problem,
+            }))
         }
     }
 }

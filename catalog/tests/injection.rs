@@ -231,9 +231,9 @@ proptest! {
                             "{} {} = {:?} changed {}:\n{}", field.service, field.field, value, field.file, text
                         );
                     }
-                    Err(RenderError::Unrepresentable { field: named, file, .. }) => {
-                        prop_assert_eq!(named.as_str(), field.field);
-                        prop_assert_eq!(file.as_str(), field.file);
+                    Err(RenderError::Unrepresentable(unwritable)) => {
+                        prop_assert_eq!(unwritable.field.as_str(), field.field);
+                        prop_assert_eq!(unwritable.file.as_str(), field.file);
                     }
                     Err(other) => prop_assert!(false, "{}: {other}", field.field),
                 }
