@@ -22,3 +22,29 @@ pub struct Unrepresentable {
     /// What in the value it cannot hold.
     pub reason: &'static str,
 }
+
+/// `value` in double quotes with `"` and `\` backslash-escaped, every other character written by
+/// `escape` when it returns an escape for it, else as it is: the shape of every double-quoted
+/// string format here, which differ only in their escapes.
+fn double_quoted(value: &str, escape: impl Fn(char) -> Option<String>) -> String {
+    let mut out = String::with_capacity(value.len() + 2);
+    out.push('"');
+    for c in value.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            c => match escape(c) {
+                Some(escaped) => out.push_str(&escaped),
+                None => out.push(c),
+            },
+        }
+    }
+    out.push('"');
+    out
+}
+
+/// `values`, each written by `item`, as `[a, b]` (a YAML flow sequence, a TOML array).
+fn bracketed<S: AsRef<str>>(values: &[S], item: fn(&str) -> String) -> String {
+    let items: Vec<String> = values.iter().map(|v| item(v.as_ref())).collect();
+    format!("[{}]", items.join(", "))
+}

@@ -2,25 +2,13 @@
 //! double quotes `\\`, `\"`, `\n`, `\r`, `\t`, `\b`, `\a` and `\xHH` are escapes, and a closing
 //! quote must be followed by a space or the end of the line.
 
-use std::fmt::Write as _;
-
 /// `value` as one double-quoted argument: `"` and `\` escaped, control characters as `\xHH`.
 #[must_use]
 pub fn argument(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_ascii_control() => {
-                let _ = write!(out, "\\x{:02x}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    super::double_quoted(value, |c| {
+        c.is_ascii_control()
+            .then(|| format!("\\x{:02x}", u32::from(c)))
+    })
 }
 
 #[cfg(test)]

@@ -1,32 +1,18 @@
 //! TOML strings (Telegraf's `telegraf.conf`).
 
-use std::fmt::Write as _;
-
 /// `value` as a TOML basic string: `"` and `\` escaped, every control character (U+0000 to
 /// U+001F and U+007F, which TOML does not allow raw) as `\uXXXX`.
 #[must_use]
 pub fn string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            c if c.is_control() && u32::from(c) < 0x80 => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
-    out
+    super::double_quoted(value, |c| {
+        (c.is_control() && u32::from(c) < 0x80).then(|| format!("\\u{:04X}", u32::from(c)))
+    })
 }
 
 /// `values` as a TOML array of [`string`]s.
 #[must_use]
 pub fn list<S: AsRef<str>>(values: &[S]) -> String {
-    let items: Vec<String> = values.iter().map(|v| string(v.as_ref())).collect();
-    format!("[{}]", items.join(", "))
+    super::bracketed(values, string)
 }
 
 #[cfg(test)]

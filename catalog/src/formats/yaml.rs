@@ -1,34 +1,18 @@
 //! YAML scalars, as both YAML 1.1 (SnakeYAML: Cassandra, Elasticsearch, Kibana) and YAML 1.2 read
 //! them.
 
-use std::fmt::Write as _;
-
 /// `value` as a double-quoted scalar. Everything outside the printable ASCII range is escaped
 /// (`\xXX`, `\uXXXX`, `\UXXXXXXXX`, defined in both YAML 1.1 and 1.2), so no line break (YAML 1.1
 /// also breaks lines at U+0085, U+2028 and U+2029) and no non-printable character reaches the
 /// file; `"` and `\` are escaped.
 #[must_use]
 pub fn string(value: &str) -> String {
-    let mut out = String::with_capacity(value.len() + 2);
-    out.push('"');
-    for c in value.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            ' '..='~' => out.push(c),
-            c if u32::from(c) <= 0xFF => {
-                let _ = write!(out, "\\x{:02X}", u32::from(c));
-            }
-            c if u32::from(c) <= 0xFFFF => {
-                let _ = write!(out, "\\u{:04X}", u32::from(c));
-            }
-            c => {
-                let _ = write!(out, "\\U{:08X}", u32::from(c));
-            }
-        }
-    }
-    out.push('"');
-    out
+    super::double_quoted(value, |c| match u32::from(c) {
+        0x20..=0x7E => None,
+        code @ 0..=0xFF => Some(format!("\\x{code:02X}")),
+        code @ 0..=0xFFFF => Some(format!("\\u{code:04X}")),
+        code => Some(format!("\\U{code:08X}")),
+    })
 }
 
 /// `value` as a single-quoted scalar (only `'` to escape, as `''`) when it is printable ASCII, or
@@ -45,8 +29,7 @@ pub fn single_quoted(value: &str) -> String {
 /// `values` as a flow sequence of [`string`]s.
 #[must_use]
 pub fn list<S: AsRef<str>>(values: &[S]) -> String {
-    let items: Vec<String> = values.iter().map(|v| string(v.as_ref())).collect();
-    format!("[{}]", items.join(", "))
+    super::bracketed(values, string)
 }
 
 #[cfg(test)]
