@@ -23,9 +23,9 @@ pub enum RenderError {
 
 /// A spec field whose value a rendered file's format cannot hold.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("service {service}: {field} cannot be written to {file}: {problem}")]
+#[error("service {}: {field} cannot be written to {file}: {problem}", .service.escape_debug())]
 pub struct UnwritableField {
-    /// The service.
+    /// The service (shown escaped: it may be the value refused).
     pub service: String,
     /// The spec field.
     pub field: String,

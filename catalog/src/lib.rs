@@ -6,6 +6,7 @@
 pub mod blueprint;
 mod build;
 pub mod context;
+mod derived_names;
 pub mod desired;
 pub mod error;
 pub mod formats;

@@ -6,6 +6,7 @@ use firecamp_schema::spec::ServiceDocument;
 
 use crate::build;
 use crate::context::{Inputs, ServiceContext};
+use crate::derived_names;
 use crate::desired::{
     AwsNeeds, DesiredMember, DesiredService, DnsRecord, KubeObject, LogGroup, RecordTarget,
     StaticIpRequest,
@@ -18,12 +19,14 @@ use crate::platform::fluentd::log_group_name;
 /// StatefulSets, PodDisruptionBudget, Jobs), members and AWS needs.
 ///
 /// # Errors
-/// When a referenced service is missing or of the wrong kind, or the kind is not rendered yet.
+/// When a referenced service is missing or of the wrong kind, or a spec value (a name included)
+/// cannot be written into a rendered file.
 pub fn render_service(
     inputs: Inputs<'_>,
     service: &ServiceDocument,
 ) -> Result<DesiredService, RenderError> {
     let ctx = ServiceContext::new(inputs, service);
+    derived_names::check(&ctx)?;
     let bp = kinds::blueprint(&ctx)?;
     let mut objects = vec![
         KubeObject::ServiceAccount(build::service_account(&ctx)),

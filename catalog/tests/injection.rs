@@ -254,3 +254,54 @@ fn the_audits_payloads_are_refused_or_written_as_one_value() {
     let tree = yaml(&text).expect("parses");
     assert_eq!(tree[0]["authenticator"], "PasswordAuthenticator", "{text}");
 }
+
+#[test]
+fn a_name_that_is_not_a_dns_name_renders_nothing() {
+    let set = SpecSet::examples();
+    type Set = fn(&mut SpecSet, &str);
+    let names: [(&str, Set); 4] = [
+        ("Cluster spec.dns.domain", |s, v| {
+            s.cluster.spec.dns.domain = Some(v.to_owned());
+        }),
+        ("Cluster spec.namespace", |s, v| {
+            s.cluster.spec.namespace = v.to_owned();
+        }),
+        ("Cluster spec.zones[1].name", |s, v| {
+            s.cluster.spec.zones[1].name = v.to_owned();
+        }),
+        ("Cluster metadata.name", |s, v| {
+            s.cluster.metadata.name = v.to_owned();
+        }),
+    ];
+    for (field, set_name) in names {
+        for value in [
+            "prod.example.com\nauthenticator: AllowAllAuthenticator",
+            "a b",
+            "x\"y",
+        ] {
+            let mut hostile = SpecSet {
+                cluster: set.cluster.clone(),
+                services: set.services.clone(),
+            };
+            set_name(&mut hostile, value);
+            for (service, result) in hostile.render() {
+                match result {
+                    Err(RenderError::Unrepresentable(unwritable)) => {
+                        assert_eq!(unwritable.field, field, "{service}");
+                        assert_eq!(unwritable.file, "the rendered files");
+                    }
+                    other => panic!("{service} with {field} = {value:?}: {other:?}"),
+                }
+            }
+        }
+    }
+    let mut renamed = SpecSet {
+        cluster: set.cluster.clone(),
+        services: set.services.clone(),
+    };
+    let cas = renamed.services.get_mut("orders-cas").expect("orders-cas");
+    cas.metadata.name = "orders-cas\nseeds: evil".to_owned();
+    let document = renamed.services["orders-cas"].clone();
+    let error = render_service(renamed.inputs(), &document).expect_err("refused");
+    insta::assert_snapshot!(error.to_string(), @r#"service orders-cas\nseeds: evil: metadata.name cannot be written to the rendered files: a name written unquoted cannot hold anything but a DNS name (a-z, 0-9, '-' and '.', starting and ending with a letter or digit)"#);
+}

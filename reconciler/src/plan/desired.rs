@@ -39,8 +39,10 @@ pub struct Desired {
 impl Desired {
     /// The desired state of a validated spec set.
     ///
+    /// A service that cannot be rendered is held back (left as it is, with the reason).
+    ///
     /// # Errors
-    /// When the set has no valid Cluster, or a service cannot be rendered.
+    /// When the set has no valid Cluster.
     pub fn from_validation(validation: &Validation) -> Result<Self, PlanError> {
         let cluster = validation.cluster.clone().ok_or(PlanError::NoCluster)?;
         let all: BTreeMap<String, ServiceDocument> = validation
@@ -84,7 +86,14 @@ impl Desired {
                         format!("it references {reference}, whose spec has problems; nothing is changed or deleted"),
                     );
                 }
-                Err(e) => return Err(PlanError::Render(service.name().to_owned(), e)),
+                // Validation refuses what the catalog cannot render; should a value slip through,
+                // only its service is held back.
+                Err(e) => {
+                    rejected.insert(
+                        service.name().to_owned(),
+                        format!("it cannot be rendered ({e}); nothing is changed or deleted"),
+                    );
+                }
             }
         }
         hold_back_dependents(&all, &mut services, &mut rejected);
@@ -195,5 +204,48 @@ mod tests {
         );
         assert!(desired.is_untouchable("zz"), "{:?}", desired.rejected);
         assert!(desired.is_untouchable("bad"));
+    }
+
+    #[test]
+    fn a_service_that_cannot_be_rendered_is_held_back_alone() {
+        let postgres = "---\napiVersion: firecamp.io/v1alpha1\nkind: PostgreSQL\nmetadata: {name: pg}\n\
+            spec: {replicas: 1, adminPassword: {secretName: pg, key: admin}, replicationUser: repl, \
+            replicationPassword: {secretName: pg, key: repl}, journalVolume: {size: 20Gi}}\n";
+        let text = [
+            CLUSTER.to_owned(),
+            postgres.to_owned(),
+            zookeeper("zk", 3, &["pg"]),
+            zookeeper("free", 3, &[]),
+        ]
+        .concat();
+        let mut validation = validate_files(
+            Path::new("."),
+            vec![SourceFile::in_memory("specs.yaml", text)],
+            &Limits::default(),
+        );
+        assert!(validation.rejected.is_empty(), "{:?}", validation.rejected);
+        // A value validation would refuse, as if a rule were missing: pg_hba.conf cannot hold it.
+        for service in &mut validation.services {
+            if let firecamp_schema::spec::Service::PostgreSql(pg) = &mut service.body {
+                pg.replication_user = "repl\"\nhost all all 0.0.0.0/0 trust".to_owned();
+            }
+        }
+        let desired = Desired::from_validation(&validation).expect("desired");
+        let rendered: Vec<&str> = desired.services.iter().map(|s| s.name.as_str()).collect();
+        assert_eq!(rendered, ["free"]);
+        let reason = desired.rejected.get("pg").expect("pg held back");
+        assert!(
+            reason.starts_with("it cannot be rendered (service pg: spec.replicationUser cannot be written to pg_hba.conf"),
+            "{reason}"
+        );
+        assert!(
+            !reason.contains("0.0.0.0"),
+            "the value is not echoed: {reason}"
+        );
+        assert!(
+            desired.is_untouchable("zk"),
+            "its dependent too: {:?}",
+            desired.rejected
+        );
     }
 }
