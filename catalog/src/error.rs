@@ -19,6 +19,21 @@ pub enum RenderError {
     /// A spec value that a rendered file's format cannot hold as one value.
     #[error("{0}")]
     Unrepresentable(Box<UnwritableField>),
+    /// A rendered ConfigMap larger than the API server accepts.
+    #[error(
+        "service {service}: its ConfigMap {config_map} would hold {bytes} bytes of files, more \
+         than the {limit} bytes Kubernetes accepts; make the files or the number of members smaller"
+    )]
+    ConfigMapTooLarge {
+        /// The service.
+        service: String,
+        /// The ConfigMap.
+        config_map: String,
+        /// The size of its values.
+        bytes: usize,
+        /// [`crate::object_limits::MAX_CONFIG_MAP_DATA`].
+        limit: usize,
+    },
 }
 
 /// A spec field whose value a rendered file's format cannot hold.

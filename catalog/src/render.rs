@@ -13,6 +13,7 @@ use crate::desired::{
 };
 use crate::error::RenderError;
 use crate::kinds;
+use crate::object_limits::{MAX_CONFIG_MAP_DATA, config_map_data_size};
 use crate::platform::fluentd::log_group_name;
 
 /// Renders `service`: objects in creation order (ServiceAccount, ConfigMap, Service,
@@ -20,7 +21,7 @@ use crate::platform::fluentd::log_group_name;
 ///
 /// # Errors
 /// When a referenced service is missing or of the wrong kind, or a spec value (a name included)
-/// cannot be written into a rendered file.
+/// cannot be written into a rendered file, or the ConfigMap would be larger than Kubernetes accepts.
 pub fn render_service(
     inputs: Inputs<'_>,
     service: &ServiceDocument,
@@ -28,9 +29,19 @@ pub fn render_service(
     let ctx = ServiceContext::new(inputs, service);
     derived_names::check(&ctx)?;
     let bp = kinds::blueprint(&ctx)?;
+    let config_map = build::config_map(&ctx, &bp);
+    let bytes = config_map_data_size(&config_map);
+    if bytes > MAX_CONFIG_MAP_DATA {
+        return Err(RenderError::ConfigMapTooLarge {
+            service: ctx.name().to_owned(),
+            config_map: config_map.metadata.name.clone().unwrap_or_default(),
+            bytes,
+            limit: MAX_CONFIG_MAP_DATA,
+        });
+    }
     let mut objects = vec![
         KubeObject::ServiceAccount(build::service_account(&ctx)),
-        KubeObject::ConfigMap(build::config_map(&ctx, &bp)),
+        KubeObject::ConfigMap(config_map),
     ];
     objects.extend(build::headless_service(&ctx, &bp).map(|s| KubeObject::Service(Box::new(s))));
     objects.extend(

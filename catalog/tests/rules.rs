@@ -290,3 +290,49 @@ fn static_ip_members_get_the_ip_containers_and_aws_requests() {
             .all(|r| r.target == firecamp_catalog::RecordTarget::NodeIp)
     );
 }
+
+#[test]
+fn a_config_map_larger_than_kubernetes_accepts_fails_the_render() {
+    use firecamp_catalog::RenderError;
+    use firecamp_catalog::object_limits::{MAX_CONFIG_MAP_DATA, config_map_data_size};
+    use firecamp_schema::spec::Service;
+
+    let set = SpecSet::examples();
+    let sized = |shards: u32, replicas: u32| {
+        let mut redis = set.services["sessions-redis"].clone();
+        let Service::Redis(spec) = &mut redis.body else {
+            panic!("sessions-redis is a Redis");
+        };
+        spec.shards = shards;
+        spec.workload.replicas = Some(replicas);
+        redis
+    };
+    // Past validation's member limits: 5,000 members' files in one ConfigMap.
+    let redis = sized(1000, 5);
+    match render_service(set.inputs(), &redis) {
+        Err(RenderError::ConfigMapTooLarge {
+            service,
+            config_map,
+            bytes,
+            limit,
+        }) => {
+            assert_eq!(
+                (service.as_str(), config_map.as_str()),
+                ("sessions-redis", "sessions-redis-config")
+            );
+            assert!(bytes > limit && limit == MAX_CONFIG_MAP_DATA, "{bytes}");
+        }
+        other => panic!("{other:?}"),
+    }
+    // The largest service validation allows still fits.
+    let rendered = render_service(set.inputs(), &sized(1000, 2)).expect("2,000 members render");
+    let size = rendered
+        .objects
+        .iter()
+        .find_map(|o| match o {
+            KubeObject::ConfigMap(c) => Some(config_map_data_size(c)),
+            _ => None,
+        })
+        .expect("a ConfigMap");
+    assert!(size <= MAX_CONFIG_MAP_DATA, "{size}");
+}

@@ -56,3 +56,40 @@ async fn every_rendered_object_of_every_example_is_accepted_by_the_api_server() 
         refused.join("\n")
     );
 }
+
+/// A ConfigMap of `bytes` bytes of values, split over two keys (the count is over all values).
+fn config_map_of(bytes: usize) -> serde_json::Value {
+    let half = bytes / 2;
+    serde_json::json!({
+        "apiVersion": "v1",
+        "kind": "ConfigMap",
+        "metadata": {"name": "sized", "namespace": "default"},
+        "data": {"a": "x".repeat(half), "b": "y".repeat(bytes - half)},
+    })
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_api_server_holds_config_maps_to_the_size_the_catalog_checks() {
+    use firecamp_catalog::object_limits::{MAX_CONFIG_MAP_DATA, config_map_data_size};
+    use k8s_openapi::api::core::v1::ConfigMap;
+
+    let cluster = TestCluster::without_nodes().await;
+    let api: Api<ConfigMap> = Api::namespaced(cluster.admin.clone(), "default");
+    let params = PatchParams::apply("firecamp").dry_run();
+    for (bytes, accepted) in [
+        (MAX_CONFIG_MAP_DATA, true),
+        (MAX_CONFIG_MAP_DATA + 1, false),
+    ] {
+        let manifest = config_map_of(bytes);
+        let typed: ConfigMap = serde_json::from_value(manifest.clone()).expect("ConfigMap");
+        assert_eq!(config_map_data_size(&typed), bytes);
+        let result = api.patch("sized", &params, &Patch::Apply(&manifest)).await;
+        assert_eq!(result.is_ok(), accepted, "{bytes} bytes: {result:?}");
+        if let Err(error) = result {
+            assert!(
+                error.to_string().contains("Too long"),
+                "refused for its size: {error}"
+            );
+        }
+    }
+}

@@ -5,6 +5,7 @@
 
 mod index;
 mod object;
+mod packed;
 mod simulate;
 mod snapshot;
 
@@ -15,6 +16,7 @@ use serde::{Deserialize, Serialize};
 
 pub use index::LiveIndex;
 pub use object::{LiveObject, key_hash};
+pub use packed::Dictionaries;
 pub use simulate::{as_served, simulate_apply};
 pub use snapshot::{SNAPSHOT_FORMAT_VERSION, SnapshotError, read_snapshot, write_snapshot};
 

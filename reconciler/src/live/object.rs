@@ -2,10 +2,11 @@
 //! `resourceVersion`, firecamp's ownership labels and annotations) read once, when the object is
 //! read, and kept beside it: a plan that finds everything in sync never walks the JSON tree.
 //!
-//! An object kept for long (the watch cache's) is made [compact](LiveObject::compact): its JSON
-//! is kept as text, parsed again only when something reads it. A JSON tree in memory is several
-//! times the size of its text, and a plan that finds a service in sync by its `resourceVersion`
-//! reads none of its objects.
+//! An object kept for long (the watch cache's) is made compact ([`Dictionaries::compact`]): its
+//! JSON is kept as compressed text (see [`super::packed`]), decompressed and parsed again only
+//! when something reads it. A JSON tree in memory is several times the size of its text, the text
+//! several times the size of its compressed form, and a plan that finds a service in sync by its
+//! `resourceVersion` reads none of its objects.
 
 use std::ops::Deref;
 use std::sync::{Arc, OnceLock};
@@ -15,6 +16,7 @@ use serde_json::Value;
 
 use firecamp_catalog::labels;
 
+use super::packed::{Dictionaries, Packed};
 use crate::plan::manifest::{DELETION_POLICY, DEPENDS_ON, Fingerprint};
 
 /// A Kubernetes object as the API returned it. Reads go through [`Deref`] to the JSON (parsed from
@@ -23,8 +25,8 @@ use crate::plan::manifest::{DELETION_POLICY, DEPENDS_ON, Fingerprint};
 #[derive(Debug, Clone)]
 pub struct LiveObject {
     facts: Arc<Facts>,
-    /// The object as compact JSON text, when it was made compact (and not edited since).
-    text: Option<Arc<str>>,
+    /// The object's JSON text, compressed, when it was made compact (and not edited since).
+    packed: Option<Packed>,
     /// The object as a JSON tree: set from the start unless the object is compact, then on the
     /// first read.
     value: OnceLock<Value>,
@@ -77,22 +79,26 @@ impl LiveObject {
     pub fn new(value: Value) -> Self {
         Self {
             facts: Arc::new(Facts::of(&value)),
-            text: None,
+            packed: None,
             value: OnceLock::from(value),
         }
     }
 
-    /// The same object kept as JSON text only, to be parsed again when read.
+    /// The same object kept as compressed JSON text only (compressed on its own), to be parsed
+    /// again when read. [`Dictionaries::compact`] keeps alike objects in less.
     #[must_use]
     pub fn compact(self) -> Self {
-        let text = match (self.text, self.value.into_inner()) {
-            (Some(text), _) => text,
-            (None, Some(value)) => Arc::from(value.to_string()),
-            (None, None) => Arc::from("null"),
+        self.packed_by(|value| Packed::alone(value.to_string().as_bytes()))
+    }
+
+    fn packed_by(self, pack: impl FnOnce(&Value) -> Packed) -> Self {
+        let packed = match (self.packed, self.value.into_inner()) {
+            (Some(packed), _) => packed,
+            (None, value) => pack(value.as_ref().unwrap_or(&Value::Null)),
         };
         Self {
             facts: self.facts,
-            text: Some(text),
+            packed: Some(packed),
             value: OnceLock::new(),
         }
     }
@@ -100,7 +106,7 @@ impl LiveObject {
     /// The object as the API returned it.
     #[must_use]
     pub fn value(&self) -> &Value {
-        self.value.get_or_init(|| parse(self.text.as_deref()))
+        self.value.get_or_init(|| unpack(self.packed.as_ref()))
     }
 
     /// Changes the object (tests, simulations); its facts are read again.
@@ -108,7 +114,7 @@ impl LiveObject {
         let mut value = self
             .value
             .take()
-            .unwrap_or_else(|| parse(self.text.as_deref()));
+            .unwrap_or_else(|| unpack(self.packed.as_ref()));
         let result = change(&mut value);
         *self = Self::new(value);
         result
@@ -160,11 +166,22 @@ impl LiveObject {
     }
 }
 
-/// The JSON of a compact object's text (null when there is none, or it does not parse: it was
-/// written by [`LiveObject::compact`], so it does).
-fn parse(text: Option<&str>) -> Value {
-    text.and_then(|text| serde_json::from_str(text).ok())
+/// The JSON of a compact object (null when there is none, or it does not decompress or parse: it
+/// was written by [`LiveObject::compact`], so it does).
+fn unpack(packed: Option<&Packed>) -> Value {
+    packed
+        .and_then(Packed::text)
+        .and_then(|text| serde_json::from_slice(&text).ok())
         .unwrap_or(Value::Null)
+}
+
+impl Dictionaries {
+    /// `object` kept as compressed JSON text only, against the dictionary of its sort (see
+    /// [`super::packed`]), to be parsed again when read.
+    #[must_use]
+    pub fn compact(&mut self, object: LiveObject) -> LiveObject {
+        object.packed_by(|value| self.pack(value))
+    }
 }
 
 /// A well-mixed 64-bit hash of an object's `(kind, namespace, name)`, for indexes by identity
@@ -197,10 +214,10 @@ impl From<Value> for LiveObject {
 }
 
 impl PartialEq for LiveObject {
-    /// Compact objects compare by their text (the same object as served again is the same
-    /// text), others as JSON.
+    /// Compact objects compare by their text (the same object as served again is the same text),
+    /// others as JSON.
     fn eq(&self, other: &Self) -> bool {
-        match (&self.text, &other.text) {
+        match (&self.packed, &other.packed) {
             (Some(a), Some(b)) => a == b,
             _ => self.value() == other.value(),
         }
@@ -290,6 +307,23 @@ mod tests {
         let mut other = statefulset();
         other["metadata"]["resourceVersion"] = json!("42");
         assert_ne!(compact, LiveObject::new(other).compact());
+    }
+
+    #[test]
+    fn a_compact_object_keeps_less_than_its_text() {
+        let mut value = statefulset();
+        let config = "tickTime=2000\ninitLimit=10\nsyncLimit=5\n".repeat(40);
+        value["data"] = json!({ "zoo.cfg": config });
+        let text = value.to_string();
+        let compact = LiveObject::new(value.clone()).compact();
+        let packed = compact.packed.as_ref().expect("packed");
+        assert!(
+            packed.len() * 4 < text.len(),
+            "{} of {}",
+            packed.len(),
+            text.len()
+        );
+        assert_eq!(*compact, value);
     }
 
     #[test]

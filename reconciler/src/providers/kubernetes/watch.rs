@@ -1,11 +1,11 @@
 //! The live model kept current by watches, as kube-runtime's reflectors and client-go's informers
 //! keep theirs: one watcher per managed kind (selected by firecamp's labels), one on the members'
 //! pods and one on the nodes. Each keeps only what the plan reads (objects as the bulk read keeps
-//! them, made compact; a pod's placement; a node's zone, address and instance), so a pod's or
-//! node's status heartbeat that changes none of that is not a change. A watch that breaks (410
-//! Gone, a dropped connection) lists again and resumes; the relisted set replaces the old one at
-//! once, so an object deleted meanwhile goes. The cache costs nothing at idle but one watch call
-//! per kind per watch timeout.
+//! them, made compact against dictionaries of alike objects; a pod's placement; a node's zone,
+//! address and instance), so a pod's or node's status heartbeat that changes none of that is not
+//! a change. A watch that breaks (410 Gone, a dropped connection) lists again and resumes; the
+//! relisted set replaces the old one at once, so an object deleted meanwhile goes. The cache
+//! costs nothing at idle but one watch call per kind per watch timeout.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex, PoisonError};
@@ -22,7 +22,7 @@ use tokio::task::JoinHandle;
 
 use super::kinds::managed_kinds;
 use super::read::{firecamp_selector, node, placement, served_object, static_ips};
-use crate::live::{LiveObject, LiveState, MemberPlacement, Node};
+use crate::live::{Dictionaries, LiveObject, LiveState, MemberPlacement, Node};
 
 /// How long one watch call lasts before the watcher opens the next (the server's default is
 /// 30 to 60 minutes, `--min-request-timeout`). Long, so a settled cluster costs few calls; a
@@ -48,6 +48,8 @@ struct Shared {
 struct CacheState {
     /// One store per managed kind, in [`managed_kinds`]' order.
     kinds: Vec<Store<LiveObject>>,
+    /// What the kinds' objects are compressed against.
+    dictionaries: Dictionaries,
     pods: Store<MemberPlacement>,
     nodes: Store<Node>,
 }
@@ -85,7 +87,11 @@ impl<T: PartialEq> Store<T> {
 
     /// Takes a watch event, reduced by `keep` (`None`: not kept). True when the plan's view
     /// changed.
-    fn handle<K: ResourceExt>(&mut self, event: Event<K>, keep: impl Fn(K) -> Option<T>) -> bool {
+    fn handle<K: ResourceExt>(
+        &mut self,
+        event: Event<K>,
+        mut keep: impl FnMut(K) -> Option<T>,
+    ) -> bool {
         let key = |object: &K| (object.namespace().unwrap_or_default(), object.name_any());
         match event {
             Event::Init => {
@@ -142,6 +148,7 @@ impl KubeCache {
                 .iter()
                 .map(|k| Store::named(&k.resource.plural))
                 .collect(),
+            dictionaries: Dictionaries::new(),
             pods: Store::named("pods"),
             nodes: Store::named("nodes"),
         };
@@ -164,8 +171,13 @@ impl KubeCache {
                 config().labels(&selector),
                 Arc::clone(&shared),
                 move |state, event| {
-                    state.kinds[slot].handle(event, |o| {
-                        Some(LiveObject::new(served_object(o, &resource)).compact())
+                    let CacheState {
+                        kinds,
+                        dictionaries,
+                        ..
+                    } = state;
+                    kinds[slot].handle(event, |o| {
+                        Some(dictionaries.compact(LiveObject::new(served_object(o, &resource))))
                     })
                 },
             ));
