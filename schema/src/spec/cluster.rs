@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use super::common::DeletionPolicy;
 use super::resources::Resources;
 use super::volume::VolumeSpec;
+use crate::spec::patterns;
 
 /// `spec` of the one `Cluster` document.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -13,8 +14,10 @@ use super::volume::VolumeSpec;
 #[schemars(deny_unknown_fields)]
 pub struct ClusterSpec {
     /// AWS region, e.g. `us-east-1`.
+    #[schemars(pattern(patterns::REGION))]
     pub region: String,
     /// The VPC the Kubernetes nodes run in, e.g. `vpc-0a1b2c3d4e5f60718`.
+    #[schemars(pattern(patterns::VPC_ID))]
     pub vpc_id: String,
     /// The availability zones members are spread over, each with the subnet static IPs come from.
     pub zones: Vec<ZoneSpec>,
@@ -23,6 +26,7 @@ pub struct ClusterSpec {
     pub dns: DnsSpec,
     /// Kubernetes namespace of every service (default `firecamp`).
     #[serde(default = "default_namespace")]
+    #[schemars(pattern(patterns::DNS_LABEL), length(max = 63))]
     pub namespace: String,
     /// Shipping member logs to CloudWatch Logs.
     #[serde(default)]
@@ -40,6 +44,7 @@ pub struct ZoneSpec {
     /// Zone name, e.g. `us-east-1a`.
     pub name: String,
     /// Subnet of this zone static IPs are allocated from, e.g. `subnet-0a1b2c3d4e5f60718`.
+    #[schemars(pattern(patterns::SUBNET_ID))]
     pub subnet_id: String,
 }
 
@@ -49,6 +54,7 @@ pub struct ZoneSpec {
 #[schemars(deny_unknown_fields)]
 pub struct DnsSpec {
     /// Domain of the private hosted zone (default `<cluster name>-firecamp.com`).
+    #[schemars(pattern(patterns::DOMAIN), length(max = 253))]
     pub domain: Option<String>,
     /// TTL of member records in seconds (default 5, so moves are seen quickly).
     #[serde(default = "default_ttl")]
@@ -64,6 +70,7 @@ pub struct LogSpec {
     #[serde(default = "default_true")]
     pub enabled: bool,
     /// Region of the log groups (default: the Cluster's region).
+    #[schemars(pattern(patterns::REGION))]
     pub region: Option<String>,
     /// Days CloudWatch keeps the logs; one of the values CloudWatch accepts (default 120).
     #[serde(default = "default_retention")]

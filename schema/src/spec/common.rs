@@ -7,6 +7,7 @@ use serde::{Deserialize, Serialize};
 
 use super::resources::Resources;
 use super::volume::VolumeSpec;
+use crate::spec::patterns;
 
 /// The only `apiVersion` this release reads.
 pub const API_VERSION: &str = "firecamp.io/v1alpha1";
@@ -17,6 +18,7 @@ pub const API_VERSION: &str = "firecamp.io/v1alpha1";
 #[schemars(deny_unknown_fields)]
 pub struct Metadata {
     /// Name: a DNS-1123 label (lower-case letters, digits and `-`), unique among services.
+    #[schemars(pattern(patterns::DNS_LABEL), length(max = 63))]
     pub name: String,
     /// Extra labels put on every object made for this document.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]

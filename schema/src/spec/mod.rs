@@ -4,6 +4,7 @@
 pub mod cluster;
 pub mod common;
 pub mod kind;
+pub mod patterns;
 pub mod quantity;
 pub mod resources;
 pub(crate) mod rules;

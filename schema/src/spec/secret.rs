@@ -1,5 +1,6 @@
 //! References to Kubernetes Secrets: the only way a spec names a credential.
 
+use crate::spec::patterns;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
 
@@ -32,6 +33,7 @@ pub struct TlsSecretRef {
 pub struct JmxSpec {
     /// JMX user name.
     #[serde(default = "default_jmx_user")]
+    #[schemars(pattern(patterns::NAME))]
     pub user: String,
     /// JMX password.
     pub password: SecretRef,

@@ -9,7 +9,7 @@ mod cluster_rules;
 mod cross;
 mod document;
 mod keywords;
-mod names;
+pub(crate) mod names;
 mod reference_rules;
 mod resource_rules;
 mod service_rules;

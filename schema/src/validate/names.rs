@@ -25,12 +25,12 @@ pub(crate) fn label_problem(name: &str) -> Option<String> {
 }
 
 /// Why `name` is not a DNS name of labels separated by dots (at most 253 characters), if not.
-pub(crate) fn domain_problem(name: &str) -> Option<String> {
-    let name = name.strip_suffix('.').unwrap_or(name);
+pub(crate) fn domain_problem(written: &str) -> Option<String> {
+    let name = written.strip_suffix('.').unwrap_or(written);
     if name.is_empty() {
         return Some("is empty (a domain such as example-firecamp.com is needed)".to_owned());
     }
-    if name.len() > 253 {
+    if written.len() > 253 {
         return Some(format!(
             "\"{}\" is longer than 253 characters",
             name.escape_debug()
@@ -61,12 +61,10 @@ pub(crate) fn is_aws_id(text: &str, prefix: &str) -> bool {
 pub(crate) fn is_region(text: &str) -> bool {
     let parts: Vec<&str> = text.split('-').collect();
     let letters = |p: &str| !p.is_empty() && p.chars().all(|c| c.is_ascii_lowercase());
+    let number = |p: &str| (1..=2).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit());
     match parts.as_slice() {
-        [geo, area, number] => {
-            geo.len() == 2 && letters(geo) && letters(area) && number.parse::<u8>().is_ok()
-        }
-        [geo, "gov" | "iso" | "isob", area, number] => {
-            geo.len() == 2 && letters(geo) && letters(area) && number.parse::<u8>().is_ok()
+        [geo, area, n] | [geo, "gov" | "iso" | "isob", area, n] => {
+            geo.len() == 2 && letters(geo) && letters(area) && number(n)
         }
         _ => false,
     }

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::{JmxSpec, SecretRef};
@@ -44,15 +45,19 @@ pub struct AuditLogSpec {
     pub enabled: bool,
     /// Keyspaces to audit (default: all).
     #[serde(default)]
+    #[schemars(inner(pattern(patterns::NAME)))]
     pub included_keyspaces: Vec<String>,
     /// Keyspaces not to audit (default: the system keyspaces).
     #[serde(default = "system_keyspaces")]
+    #[schemars(inner(pattern(patterns::NAME)))]
     pub excluded_keyspaces: Vec<String>,
     /// Categories to audit, e.g. DDL, DCL, AUTH (default: all).
     #[serde(default)]
+    #[schemars(inner(pattern(patterns::NAME)))]
     pub included_categories: Vec<String>,
     /// Users to audit (default: all).
     #[serde(default)]
+    #[schemars(inner(pattern(patterns::NAME)))]
     pub included_users: Vec<String>,
 }
 

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::rules::check_odd;
 use crate::spec::secret::{SecretRef, TlsSecretRef};
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
@@ -23,9 +24,11 @@ pub struct ConsulSpec {
     #[serde(flatten)]
     pub storage: StorageSpec,
     /// Datacenter name (default: the Cluster's region).
+    #[schemars(pattern(patterns::DNS_SUBDOMAIN), length(max = 253))]
     pub datacenter: Option<String>,
     /// Consul DNS domain (default `consul`).
     #[serde(default = "consul")]
+    #[schemars(pattern(patterns::DNS_SUBDOMAIN), length(max = 253))]
     pub domain: String,
     /// Gossip encryption key (32 bytes, base64).
     pub encrypt_key: Option<SecretRef>,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::secret::{SecretRef, TlsSecretRef};
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 use crate::spec::text_rules::{check_name, check_origin, check_token};
@@ -23,6 +24,7 @@ pub struct CouchDbSpec {
     pub storage: StorageSpec,
     /// Admin user (default `admin`).
     #[serde(default = "admin")]
+    #[schemars(pattern(patterns::NAME))]
     pub admin_user: String,
     /// Admin password.
     pub admin_password: SecretRef,
@@ -47,9 +49,11 @@ pub struct CorsSpec {
     pub origins: Vec<String>,
     /// Allowed headers.
     #[serde(default)]
+    #[schemars(inner(pattern(patterns::TOKEN)))]
     pub headers: Vec<String>,
     /// Allowed methods (default GET).
     #[serde(default = "get")]
+    #[schemars(inner(pattern(patterns::TOKEN)))]
     pub methods: Vec<String>,
 }
 

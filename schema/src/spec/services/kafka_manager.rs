@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::WorkloadSpec;
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, gib};
 use crate::spec::secret::SecretRef;
@@ -26,6 +27,7 @@ pub struct KafkaManagerSpec {
     #[serde(default = "default_heap")]
     pub heap_size: Quantity,
     /// User name for the web UI's basic authentication.
+    #[schemars(pattern(patterns::NAME))]
     pub user: String,
     /// Password for the web UI's basic authentication.
     pub password: SecretRef,

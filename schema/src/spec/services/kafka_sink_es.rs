@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::WorkloadSpec;
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::quantity::Quantity;
 use crate::spec::rules::{check_memory_size, check_odd, gib};
 use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
@@ -22,6 +23,7 @@ pub struct KafkaSinkEsSpec {
     /// Name of the Kafka service to read from.
     pub kafka: String,
     /// Topic to sink.
+    #[schemars(pattern(patterns::TOPIC), length(max = 249))]
     pub topic: String,
     /// Name of the ElasticSearch service to write to.
     pub elasticsearch: String,

@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::WorkloadSpec;
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::secret::TlsSecretRef;
 use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
 use crate::spec::text_rules::check_path;
@@ -21,6 +22,7 @@ pub struct KibanaSpec {
     /// Name of the ElasticSearch service.
     pub elasticsearch: String,
     /// Base path when served behind a proxy, e.g. `/kibana` (no trailing `/`).
+    #[schemars(pattern(patterns::URL_PATH))]
     pub proxy_base_path: Option<String>,
     /// Serve HTTPS with this certificate.
     pub tls: Option<TlsSecretRef>,

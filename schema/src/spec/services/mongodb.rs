@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::rules::check_odd;
 use crate::spec::secret::SecretRef;
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
@@ -32,6 +33,7 @@ pub struct MongoDbSpec {
     pub config_servers: u32,
     /// Name of the root user created at initialisation (default `admin`).
     #[serde(default = "admin")]
+    #[schemars(pattern(patterns::NAME))]
     pub admin_user: String,
     /// Password of the root user.
     pub admin_password: SecretRef,

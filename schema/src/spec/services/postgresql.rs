@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
+use crate::spec::patterns;
 use crate::spec::secret::SecretRef;
 use crate::spec::service::{Context, RoleGroup, ServiceSpec, common_fields};
 use crate::spec::text_rules::check_name;
@@ -25,6 +26,7 @@ pub struct PostgreSqlSpec {
     pub admin_password: SecretRef,
     /// Replication user (default `repluser`).
     #[serde(default = "repluser")]
+    #[schemars(pattern(patterns::NAME))]
     pub replication_user: String,
     /// Password of the replication user.
     pub replication_password: SecretRef,
