@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use serde_json::Value;
 
 use common::SpecSet;
-use common::formats::{couchdb_ini, json, pg_hba, redis_conf, substitute, yaml};
+use common::formats::{couchdb_ini, json, pg_hba, redis_conf, substitute, telegraf_toml, yaml};
 
 /// What the benign render carries in the field.
 const MARKER: &str = "firecampmarker";
@@ -144,13 +144,40 @@ const FIELDS: &[Field] = &[
             }
         },
     },
+    Field {
+        service: "docs-couch",
+        field: "spec.adminUser",
+        file: "telegraf.conf",
+        read: telegraf_toml,
+        set: |s, v| {
+            if let Service::CouchDb(c) = s {
+                c.admin_user = v.to_owned();
+            }
+        },
+    },
 ];
 
-/// The file `name` of `service` rendered with `field` set to `value`.
+/// The file of `field` rendered with the field set to `value`: the service's own file, or for
+/// `telegraf.conf` the file of a Telegraf that monitors the service.
 fn rendered(set: &SpecSet, field: &Field, value: &str) -> Result<String, RenderError> {
     let mut document: ServiceDocument = set.services[field.service].clone();
     (field.set)(&mut document.body, value);
-    let desired = render_service(set.inputs(), &document)?;
+    let desired = if field.file == "telegraf.conf" {
+        let mut services = set.services.clone();
+        services.insert(field.service.to_owned(), document);
+        let mut telegraf = services["cas-metrics"].clone();
+        telegraf.metadata.name = "couch-metrics".to_owned();
+        if let Service::Telegraf(t) = &mut telegraf.body {
+            t.monitor = field.service.to_owned();
+        }
+        let inputs = firecamp_catalog::Inputs {
+            cluster: &set.cluster,
+            services: &services,
+        };
+        render_service(inputs, &telegraf)?
+    } else {
+        render_service(set.inputs(), &document)?
+    };
     let file = desired.objects.iter().find_map(|o| match o {
         KubeObject::ConfigMap(c) => c.data.as_ref()?.get(field.file).cloned(),
         _ => None,

@@ -6,7 +6,15 @@ use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Cases whose problem concerns a whole document or the whole set, so no field is named.
-const WITHOUT_FIELD: [&str; 2] = ["document-not-a-mapping.yaml", "no-cluster"];
+const WITHOUT_FIELD: [&str; 3] = [
+    "dangling-symlink",
+    "document-not-a-mapping.yaml",
+    "no-cluster",
+];
+
+/// Cases whose problem is a file with no text to point into (a link to nothing): the file is
+/// named, with no line or column.
+const WITHOUT_POSITION: [&str; 1] = ["dangling-symlink"];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/invalid")
@@ -81,6 +89,19 @@ fn every_invalid_spec_is_reported_with_file_line_and_field() {
         let set_level = case == "no-cluster";
         if !set_level {
             assert!(!diagnostics.is_empty(), "{case}: no diagnostics\n{stdout}");
+        }
+        if WITHOUT_POSITION.contains(&case.as_str()) {
+            assert!(
+                diagnostics
+                    .iter()
+                    .all(|l| l.starts_with(&format!("{case}/")) && l.contains(".yaml: ")),
+                "{case}: every diagnostic names its file\n{stdout}"
+            );
+            insta::assert_snapshot!(
+                case.replace('.', "_"),
+                format!("exit: {:?}\n{stdout}{stderr}", output.status.code())
+            );
+            continue;
         }
         let located: Vec<&str> = diagnostics
             .iter()

@@ -600,3 +600,31 @@ fn a_namespace_firecamp_no_longer_uses_is_kept_with_a_warning() {
         plan.warnings
     );
 }
+
+#[test]
+fn a_namespace_shared_with_others_is_planned_with_a_warning() {
+    for namespace in ["kube-system", "default", "firecamp-system"] {
+        let moved = edited_examples(|path, text| {
+            if path == "cluster.yaml" {
+                text.replace("namespace: firecamp", &format!("namespace: {namespace}"))
+            } else {
+                text
+            }
+        });
+        let plan = plan_of(&moved, &base_live());
+        assert!(!plan.steps.is_empty(), "{namespace}: still planned");
+        assert!(
+            plan.warnings
+                .iter()
+                .any(|w| w.starts_with(&format!("namespace {namespace} is shared: "))),
+            "{namespace}: {:?}",
+            plan.warnings
+        );
+    }
+    let plan = plan_of(&examples(), &base_live());
+    assert!(
+        !plan.warnings.iter().any(|w| w.contains(" is shared: ")),
+        "{:?}",
+        plan.warnings
+    );
+}

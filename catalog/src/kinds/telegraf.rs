@@ -102,15 +102,21 @@ fn inputs(target: &ServiceContext<'_>, monitored: &ServiceDocument, bp: &mut Blu
             bp.env.push(env("MONGO_USER", spec.admin_user.clone()));
             bp.env
                 .push(secret_env("MONGO_PASSWORD", &spec.admin_password));
+            // The `${…}` references are Telegraf's own, substituted before parsing: written
+            // raw, ahead of the escaped rest of the URL.
             let servers: Vec<String> = at(mongodb::PORT)
                 .iter()
                 .map(|a| {
-                    format!("mongodb://${{MONGO_USER}}:${{MONGO_PASSWORD}}@{a}/?connect=direct")
+                    let rest = toml::string(&format!("@{a}/?connect=direct"));
+                    format!(
+                        "\"mongodb://${{MONGO_USER}}:${{MONGO_PASSWORD}}{}",
+                        &rest[1..]
+                    )
                 })
                 .collect();
             format!(
                 "[[inputs.mongodb]]\n  servers = [{}]\n  gather_perdb_stats = true\n",
-                quoted(&servers)
+                servers.join(", ")
             )
         }
         Service::PostgreSql(spec) => {
@@ -147,9 +153,9 @@ fn inputs(target: &ServiceContext<'_>, monitored: &ServiceDocument, bp: &mut Blu
                 .map(|a| format!("http://{a}/_node/_local/_stats"))
                 .collect();
             format!(
-                "[[inputs.couchdb]]\n  hosts = [{}]\n  basic_username = \"{}\"\n  basic_password = \"${{COUCHDB_PASSWORD}}\"\n",
+                "[[inputs.couchdb]]\n  hosts = [{}]\n  basic_username = {}\n  basic_password = \"${{COUCHDB_PASSWORD}}\"\n",
                 quoted(&urls),
-                spec.admin_user
+                toml::string(&spec.admin_user)
             )
         }
         Service::Logstash(_) => format!(

@@ -1,6 +1,7 @@
 //! Readers of the rendered files' formats, each as the software that reads the file parses it,
-//! giving a JSON tree to compare: a YAML parser (saphyr, through the spec loader), serde_json, and
-//! ports of the readers with no Rust crate, cited beside each.
+//! giving a JSON tree to compare: a YAML parser (saphyr, through the spec loader), serde_json,
+//! toml_edit (after Telegraf's substitution of environment variables), and ports of the readers
+//! with no Rust crate, cited beside each.
 
 use serde_json::{Value, json};
 
@@ -208,6 +209,74 @@ fn split_args(line: &[u8]) -> Option<Vec<Vec<u8>>> {
             p += 1;
         }
         arguments.push(current);
+    }
+}
+
+/// Telegraf's reading of `telegraf.conf`: every `${NAME…}` and `$NAME` replaced in the raw text
+/// first (Telegraf substitutes environment variables before parsing,
+/// <https://docs.influxdata.com/telegraf/v1/configuration/environment-variables/>), here with
+/// `<env NAME>`, then the text parsed as TOML by `toml_edit`.
+pub fn telegraf_toml(text: &str) -> Option<Value> {
+    let mut substituted = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(at) = rest.find('$') {
+        substituted.push_str(&rest[..at]);
+        let after = &rest[at + 1..];
+        let (name, consumed) = if let Some(braced) = after.strip_prefix('{') {
+            let end = braced.find('}').map_or(braced.len(), |e| e + 1);
+            (&braced[..end.saturating_sub(1)], end + 1)
+        } else {
+            let end = after
+                .find(|c: char| !(c.is_ascii_alphanumeric() || c == '_'))
+                .unwrap_or(after.len());
+            (&after[..end], end)
+        };
+        if consumed == 0 {
+            substituted.push('$');
+        } else {
+            substituted.push_str(&format!("<env {name}>"));
+        }
+        rest = &after[consumed..];
+    }
+    substituted.push_str(rest);
+    let document: toml_edit::DocumentMut = substituted.parse().ok()?;
+    Some(toml_table(document.as_table()))
+}
+
+fn toml_table(table: &toml_edit::Table) -> Value {
+    Value::Object(
+        table
+            .iter()
+            .map(|(key, item)| (key.to_owned(), toml_item(item)))
+            .collect(),
+    )
+}
+
+fn toml_item(item: &toml_edit::Item) -> Value {
+    match item {
+        toml_edit::Item::None => Value::Null,
+        toml_edit::Item::Value(value) => toml_value(value),
+        toml_edit::Item::Table(table) => toml_table(table),
+        toml_edit::Item::ArrayOfTables(tables) => {
+            Value::Array(tables.iter().map(toml_table).collect())
+        }
+    }
+}
+
+fn toml_value(value: &toml_edit::Value) -> Value {
+    match value {
+        toml_edit::Value::String(s) => json!(s.value()),
+        toml_edit::Value::Integer(i) => json!(i.value()),
+        toml_edit::Value::Float(f) => json!(f.value()),
+        toml_edit::Value::Boolean(b) => json!(b.value()),
+        toml_edit::Value::Datetime(d) => json!(d.value().to_string()),
+        toml_edit::Value::Array(items) => Value::Array(items.iter().map(toml_value).collect()),
+        toml_edit::Value::InlineTable(table) => Value::Object(
+            table
+                .iter()
+                .map(|(key, value)| (key.to_owned(), toml_value(value)))
+                .collect(),
+        ),
     }
 }
 

@@ -67,6 +67,33 @@ pub enum PlanError {
     Cycle(Vec<String>),
 }
 
+/// Namespaces that others use too, with what a service there would share: accepted (the
+/// Cluster may mean it), but said in every plan.
+const SHARED_NAMESPACES: [(&str, &str); 5] = [
+    (
+        "default",
+        "every object made without a namespace lands there",
+    ),
+    (
+        "kube-system",
+        "it holds Kubernetes' own components and their credentials",
+    ),
+    ("kube-public", "every client may read it, signed in or not"),
+    ("kube-node-lease", "it holds the nodes' heartbeats"),
+    (
+        "firecamp-system",
+        "firecamp itself runs there, with its credentials (deploy/)",
+    ),
+];
+
+/// The warning for a Cluster namespace in [`SHARED_NAMESPACES`].
+fn shared_namespace_warning(namespace: &str) -> Option<String> {
+    let (_, why) = SHARED_NAMESPACES.iter().find(|(n, _)| *n == namespace)?;
+    Some(format!(
+        "namespace {namespace} is shared: {why}; the services and their volumes are safer in a namespace of their own (Cluster spec.namespace, `firecamp` by default)"
+    ))
+}
+
 /// Plans the changes that make `live` match `desired`.
 ///
 /// # Errors
@@ -122,9 +149,10 @@ fn plan_with(
     let Drafts {
         drafts,
         summary,
-        warnings,
+        mut warnings,
         observed,
     } = drafts;
+    warnings.extend(shared_namespace_warning(&desired.cluster.spec.namespace));
     let steps = order::order(drafts, &references)?;
     let untouched = desired
         .rejected

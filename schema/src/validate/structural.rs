@@ -107,19 +107,32 @@ impl<'a> Walker<'a> {
         {
             let yaml_11_boolean = matches!(&node.value, Value::String(text)
                 if matches!(text.to_ascii_lowercase().as_str(), "yes" | "no" | "on" | "off" | "y" | "n"));
-            let hint = if yaml_11_boolean && type_names(types).contains("a boolean") {
+            let expected = type_names(types);
+            let hint = if yaml_11_boolean && expected.contains("a boolean") {
                 Some("YAML 1.2 reads yes/no/on/off as text: write true or false".to_owned())
+            } else if path.to_string() == "metadata.name" && matches!(node.value, Value::Int(_)) {
+                Some("a name starts with a lower-case letter: write one such as svc-1".to_owned())
+            } else if let Value::Float(number) = node.value
+                && expected.contains("an integer")
+                && !expected.contains("a number")
+            {
+                return self.report(
+                    node.pos,
+                    path,
+                    if number.fract() == 0.0 {
+                        format!("expected an integer, found {number:e}, larger than any integer firecamp reads")
+                    } else {
+                        format!("expected an integer, found {number}, which has a fraction")
+                    },
+                    None,
+                );
             } else {
                 matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
                     .then(|| type_names(types).contains("a string"))
                     .filter(|b| *b)
                     .map(|_| "quote the value to make it a string".to_owned())
             };
-            let message = format!(
-                "expected {}, found {}",
-                type_names(types),
-                node.value.type_name()
-            );
+            let message = format!("expected {expected}, found {}", node.value.type_name());
             return self.report(node.pos, path, message, hint);
         }
         if let Some(Json::Array(allowed)) = schema.get("enum") {

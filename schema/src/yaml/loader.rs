@@ -45,6 +45,17 @@ impl LoadError {
     }
 }
 
+/// What to do about a syntax error the parser reports at `line` (1-based) and `column`
+/// (0-based), where a plain reading of its message would mislead: a tab where the parser wants a
+/// space (YAML 1.2 allows a tab as separation after `:` in a flow mapping, but saphyr does not,
+/// and no YAML allows tabs in indentation).
+fn syntax_hint(text: &str, line: usize, column: usize, info: &str) -> Option<&'static str> {
+    let row = text.lines().nth(line.checked_sub(1)?)?;
+    let near: String = row.chars().skip(column.saturating_sub(1)).take(3).collect();
+    (near.contains('\t') || info.contains("tabs"))
+        .then_some("replace the tab with spaces; firecamp reads only spaces as YAML separation")
+}
+
 /// Parses every document of a YAML stream. Empty documents come back as `Null` nodes.
 ///
 /// # Errors
@@ -75,7 +86,11 @@ pub fn load_counted(text: &str, limits: &Limits) -> Result<(Vec<Node>, usize), L
                 Err(if e.info().contains("recursion limit") {
                     builder.too_deep(pos)
                 } else {
-                    LoadError::new(pos, format!("invalid YAML: {}", e.info()))
+                    let error = LoadError::new(pos, format!("invalid YAML: {}", e.info()));
+                    match syntax_hint(text, m.line(), m.col(), e.info()) {
+                        Some(hint) => error.hint(hint),
+                        None => error,
+                    }
                 })
             }
         };
