@@ -1,20 +1,22 @@
 //! Runs `firecamp validate` on every case of the invalid-spec corpus in `tests/invalid/` and
 //! snapshots what it prints. Every case must exit 1, point at file, line and column, name the
-//! field where the YAML could be read, and never print a secret's value.
+//! field where the YAML could be read, say what to do (a hint) on every line, and never print a
+//! secret's value.
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
 /// Cases whose problem concerns a whole document or the whole set, so no field is named.
-const WITHOUT_FIELD: [&str; 3] = [
+const WITHOUT_FIELD: [&str; 4] = [
     "dangling-symlink",
     "document-not-a-mapping.yaml",
+    "link-out-of-folder",
     "no-cluster",
 ];
 
-/// Cases whose problem is a file with no text to point into (a link to nothing): the file is
-/// named, with no line or column.
-const WITHOUT_POSITION: [&str; 1] = ["dangling-symlink"];
+/// Cases whose problem is a file with no text to point into (a link to nothing, a link out of the
+/// spec folder): the file is named, with no line or column.
+const WITHOUT_POSITION: [&str; 2] = ["dangling-symlink", "link-out-of-folder"];
 
 fn corpus_dir() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/invalid")
@@ -90,6 +92,14 @@ fn every_invalid_spec_is_reported_with_file_line_and_field() {
         if !set_level {
             assert!(!diagnostics.is_empty(), "{case}: no diagnostics\n{stdout}");
         }
+        let unhinted: Vec<&&str> = diagnostics
+            .iter()
+            .filter(|l| !l.contains(" (hint: "))
+            .collect();
+        assert!(
+            unhinted.is_empty(),
+            "{case}: every diagnostic says what to do\n{unhinted:#?}"
+        );
         if WITHOUT_POSITION.contains(&case.as_str()) {
             assert!(
                 diagnostics

@@ -11,7 +11,7 @@ pub struct Problem {
     /// What is wrong.
     pub message: String,
     /// What to do about it.
-    pub hint: Option<String>,
+    pub hint: String,
 }
 
 /// The problems of one document.
@@ -19,21 +19,13 @@ pub struct Problem {
 pub struct Problems(Vec<Problem>);
 
 impl Problems {
-    /// Records a problem at `path` (dotted, e.g. `spec.volume.size`).
-    pub fn add(&mut self, path: &str, message: impl Into<String>) {
+    /// Records a problem at `path` (dotted, e.g. `spec.volume.size`) with what to do about it:
+    /// every rule says how to fix what it refuses.
+    pub fn add(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
         self.0.push(Problem {
             path: FieldPath::parse(path),
             message: message.into(),
-            hint: None,
-        });
-    }
-
-    /// Records a problem with a hint.
-    pub fn add_hint(&mut self, path: &str, message: impl Into<String>, hint: impl Into<String>) {
-        self.0.push(Problem {
-            path: FieldPath::parse(path),
-            message: message.into(),
-            hint: Some(hint.into()),
+            hint: hint.into(),
         });
     }
 

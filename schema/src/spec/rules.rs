@@ -21,17 +21,17 @@ pub(crate) fn check_memory_size(
 ) {
     let bytes = match size.units() {
         Ok(bytes) => bytes,
-        Err(e) => return out.add_hint(field, e.to_string(), "write a size such as 512Mi or 8Gi"),
+        Err(e) => return out.add(field, e.to_string(), "write a size such as 512Mi or 8Gi"),
     };
     if bytes < MIN_MEMORY_SIZE {
-        return out.add_hint(
+        return out.add(
             field,
             format!("{size} is less than the minimum of 64Mi"),
             "write a size such as 512Mi or 8Gi; a plain number means bytes",
         );
     }
     if bytes > max_bytes {
-        out.add_hint(
+        out.add(
             field,
             format!(
                 "{size} is more than the maximum of {}",
@@ -44,7 +44,7 @@ pub(crate) fn check_memory_size(
         && let Ok(memory_bytes) = memory.units()
         && bytes >= memory_bytes
     {
-        out.add_hint(
+        out.add(
             field,
             format!("{size} does not fit in the member's memory ({memory})"),
             "raise spec.resources.limits.memory or lower this size",
@@ -69,6 +69,6 @@ pub(crate) const fn gib(n: i128) -> i128 {
 /// Checks that a count is odd.
 pub(crate) fn check_odd(out: &mut Problems, field: &str, value: u32, why: &str) {
     if value.is_multiple_of(2) {
-        out.add_hint(field, format!("must be odd, got {value}"), why);
+        out.add(field, format!("must be odd, got {value}"), why);
     }
 }

@@ -20,7 +20,7 @@ pub(crate) fn check_name(out: &mut Problems, field: &str, value: &str) {
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '.' | '-'));
     if !first_ok || !rest_ok || value.len() > MAX_NAME {
-        out.add_hint(
+        out.add(
             field,
             format!(
                 "\"{}\" is not a name firecamp can write into the config files",
@@ -57,7 +57,7 @@ pub(crate) fn is_dns_subdomain(value: &str) -> bool {
 /// A DNS name, as [`is_dns_subdomain`] says.
 pub(crate) fn check_dns_name(out: &mut Problems, field: &str, value: &str) {
     if !is_dns_subdomain(value) {
-        out.add_hint(
+        out.add(
             field,
             format!("\"{}\" is not a DNS name", value.escape_debug()),
             "use lower-case labels of letters, digits and '-' separated by '.', e.g. dc1",
@@ -80,7 +80,7 @@ pub(crate) fn check_origin(out: &mut Problems, field: &str, value: &str) {
                 && port.parse::<u16>().is_ok()
         });
     if !valid {
-        out.add_hint(
+        out.add(
             field,
             format!("\"{}\" is not an origin", value.escape_debug()),
             "write * or scheme://host[:port], e.g. https://app.example.com",
@@ -92,7 +92,7 @@ pub(crate) fn check_origin(out: &mut Problems, field: &str, value: &str) {
 pub(crate) fn check_token(out: &mut Problems, field: &str, value: &str) {
     let tchar = |c: char| c.is_ascii_alphanumeric() || "!#$%&*+-.^_`|~".contains(c);
     if value.is_empty() || !value.chars().all(tchar) {
-        out.add_hint(
+        out.add(
             field,
             format!(
                 "\"{}\" is not an HTTP header name or method",
@@ -114,7 +114,7 @@ pub(crate) fn check_path(out: &mut Problems, field: &str, value: &str) {
         .strip_prefix('/')
         .is_some_and(|rest| rest.split('/').all(segment_ok));
     if !valid {
-        out.add_hint(
+        out.add(
             field,
             format!("\"{}\" is not a URL path", value.escape_debug()),
             "start with / and use letters, digits, '.', '_', '~' and '-' between the /, no \
@@ -134,7 +134,7 @@ pub(crate) fn check_topic(out: &mut Problems, field: &str, value: &str) {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !valid {
-        out.add_hint(
+        out.add(
             field,
             format!("\"{}\" is not a Kafka topic name", value.escape_debug()),
             "use letters, digits, '.', '_' and '-', at most 249 characters",

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeMap;
 
-use super::names::{domain_problem, is_aws_id, is_region, label_problem};
+use super::names::{domain_hint, domain_problem, is_aws_id, is_region, label_hint, label_problem};
 use super::resource_rules::{check_resources, check_volume};
 use crate::problem::Problems;
 use crate::spec::cluster::LOG_RETENTION_DAYS;
@@ -17,23 +17,23 @@ const MAX_TTL: u32 = 2_147_483_647;
 /// Checks a Cluster's name and spec.
 pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut Problems) {
     if let Some(problem) = label_problem(&metadata.name) {
-        out.add("metadata.name", problem);
+        out.add("metadata.name", problem, label_hint(&metadata.name));
     } else if spec.dns.domain.is_none() && metadata.name.len() > MAX_NAME_WITH_DEFAULT_DOMAIN {
-        out.add_hint(
+        out.add(
             "metadata.name",
             format!("is longer than {MAX_NAME_WITH_DEFAULT_DOMAIN} characters, too long for the default domain <name>-firecamp.com"),
             "shorten the name or set spec.dns.domain",
         );
     }
     if !is_region(&spec.region) {
-        out.add_hint(
+        out.add(
             "spec.region",
             format!("\"{}\" is not an AWS region", spec.region),
             "e.g. us-east-1",
         );
     }
     if !is_aws_id(&spec.vpc_id, "vpc") {
-        out.add_hint(
+        out.add(
             "spec.vpcId",
             format!("\"{}\" is not a VPC id", spec.vpc_id),
             "e.g. vpc-0a1b2c3d4e5f60718",
@@ -43,17 +43,21 @@ pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut P
     if let Some(domain) = &spec.dns.domain
         && let Some(problem) = domain_problem(domain)
     {
-        out.add("spec.dns.domain", problem);
+        out.add("spec.dns.domain", problem, domain_hint(domain));
     }
     if spec.dns.ttl > MAX_TTL {
-        out.add("spec.dns.ttl", format!("must be at most {MAX_TTL}"));
+        out.add(
+            "spec.dns.ttl",
+            format!("must be at most {MAX_TTL}"),
+            "Route53's largest TTL; a few minutes is usual for members, e.g. 60",
+        );
     }
     if let Some(problem) = label_problem(&spec.namespace) {
-        out.add("spec.namespace", problem);
+        out.add("spec.namespace", problem, label_hint(&spec.namespace));
     }
     if !LOG_RETENTION_DAYS.contains(&spec.logs.retention_days) {
         let allowed: Vec<String> = LOG_RETENTION_DAYS.iter().map(u32::to_string).collect();
-        out.add_hint(
+        out.add(
             "spec.logs.retentionDays",
             format!(
                 "CloudWatch Logs does not accept {} days",
@@ -65,7 +69,7 @@ pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut P
     if let Some(region) = &spec.logs.region
         && !is_region(region)
     {
-        out.add_hint(
+        out.add(
             "spec.logs.region",
             format!("\"{region}\" is not an AWS region"),
             "e.g. us-east-1",
@@ -85,7 +89,7 @@ pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut P
 
 fn check_zones(spec: &ClusterSpec, out: &mut Problems) {
     if spec.zones.is_empty() {
-        out.add_hint(
+        out.add(
             "spec.zones",
             "needs at least one zone",
             "list the zones with their subnets; 3 zones survive the loss of one",
@@ -101,7 +105,7 @@ fn check_zones(spec: &ClusterSpec, out: &mut Problems) {
                 && s.chars()
                     .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-')
         }) {
-            out.add_hint(
+            out.add(
                 &format!("{path}.name"),
                 format!("\"{}\" is not a zone of region {}", zone.name, spec.region),
                 format!("zone names start with the region, e.g. {}a", spec.region),
@@ -114,17 +118,18 @@ fn check_zones(spec: &ClusterSpec, out: &mut Problems) {
                     "zone \"{}\" is listed twice (also spec.zones[{first}])",
                     zone.name
                 ),
+                "list each zone once",
             );
         }
         if !is_aws_id(&zone.subnet_id, "subnet") {
-            out.add_hint(
+            out.add(
                 &format!("{path}.subnetId"),
                 format!("\"{}\" is not a subnet id", zone.subnet_id),
                 "e.g. subnet-0a1b2c3d4e5f60718",
             );
         }
         if let Some(first) = subnets.insert(zone.subnet_id.as_str(), i) {
-            out.add_hint(
+            out.add(
                 &format!("{path}.subnetId"),
                 format!(
                     "subnet \"{}\" is also used by spec.zones[{first}]",

@@ -20,7 +20,7 @@ pub(crate) struct CrossProblem {
     pub service: String,
     pub field: String,
     pub message: String,
-    pub hint: Option<String>,
+    pub hint: String,
 }
 
 /// Checks that every reference names an existing service of an allowed kind, and not itself.
@@ -30,7 +30,7 @@ pub(crate) fn check_references(
 ) -> Vec<CrossProblem> {
     let mut problems = Vec::new();
     for edge in edges {
-        let problem = |message: String, hint: Option<String>| CrossProblem {
+        let problem = |message: String, hint: String| CrossProblem {
             service: edge.from.clone(),
             field: edge.field.clone(),
             message,
@@ -49,7 +49,7 @@ pub(crate) fn check_references(
         if edge.to == edge.from {
             problems.push(problem(
                 "a service cannot reference itself".to_owned(),
-                Some(format!("name {}", with_article(&wanted))),
+                format!("name {}", with_article(&wanted)),
             ));
             continue;
         }
@@ -75,12 +75,19 @@ pub(crate) fn check_references(
                     },
                     |c| format!("did you mean \"{c}\"?"),
                 );
-                problems.push(problem(
-                    format!("no service named \"{}\"", edge.to),
-                    Some(hint),
-                ));
+                problems.push(problem(format!("no service named \"{}\"", edge.to), hint));
             }
             Some(kind) if !edge.kinds.is_empty() && !edge.kinds.contains(kind) => {
+                let fitting: Vec<&str> = kinds
+                    .iter()
+                    .filter(|(_, k)| edge.kinds.contains(k))
+                    .map(|(n, _)| n.as_str())
+                    .collect();
+                let hint = if fitting.is_empty() {
+                    format!("add {} and name it here", with_article(&wanted))
+                } else {
+                    format!("name one of: {}", fitting.join(", "))
+                };
                 problems.push(problem(
                     format!(
                         "\"{}\" is {} service; {} is needed",
@@ -88,7 +95,7 @@ pub(crate) fn check_references(
                         with_article(kind.as_str()),
                         with_article(&wanted)
                     ),
-                    None,
+                    hint,
                 ));
             }
             Some(_) => {}
@@ -160,10 +167,8 @@ pub(crate) fn find_cycles(edges: &[Edge]) -> Vec<CrossProblem> {
                 service: first,
                 field,
                 message: format!("reference cycle: {}", path.join(" → ")),
-                hint: Some(
-                    "services are created in reference order; remove one of these references"
-                        .to_owned(),
-                ),
+                hint: "services are created in reference order; remove one of these references"
+                    .to_owned(),
             }
         })
         .collect()

@@ -40,9 +40,9 @@ pub(crate) fn diagnostic(
     pos: Pos,
     path: &FieldPath,
     message: String,
-    hint: Option<String>,
+    hint: String,
 ) -> Diagnostic {
-    let diagnostic = Diagnostic::new(file, message).at(pos).hint(hint);
+    let diagnostic = Diagnostic::new(file, message).at(pos).hint(Some(hint));
     if path.is_root() {
         diagnostic
     } else {
@@ -76,7 +76,7 @@ pub(crate) fn parse(file: &Path, node: Node) -> Outcome {
             "a spec document must be a mapping, found {}",
             outcome.node.value.type_name()
         );
-        let hint = Some("start the document with apiVersion, kind, metadata and spec".to_owned());
+        let hint = "start the document with apiVersion, kind, metadata and spec".to_owned();
         outcome.diagnostics.push(diagnostic(
             file,
             outcome.node.pos,
@@ -113,9 +113,13 @@ pub(crate) fn parse(file: &Path, node: Node) -> Outcome {
         Ok(typed) => outcome.typed = Some(typed),
         Err((path, message)) => {
             let pos = outcome.node.locate(&path, false);
-            outcome
-                .diagnostics
-                .push(diagnostic(file, pos, &path, message, None));
+            outcome.diagnostics.push(diagnostic(
+                file,
+                pos,
+                &path,
+                message,
+                "check the field against the JSON Schema in schema/json/".to_owned(),
+            ));
         }
     }
     outcome
@@ -144,7 +148,7 @@ fn check_kind<'k>(file: &Path, node: &Node, out: &mut Vec<Diagnostic>) -> Option
     let kinds = json_schema::document_kinds();
     let root = FieldPath::root();
     let Some(entry) = node.entry("kind") else {
-        let hint = Some(format!("add kind: one of {}", kinds.join(", ")));
+        let hint = format!("add kind: one of {}", kinds.join(", "));
         out.push(diagnostic(
             file,
             node.pos,
@@ -161,7 +165,7 @@ fn check_kind<'k>(file: &Path, node: &Node, out: &mut Vec<Diagnostic>) -> Option
             entry.value.pos,
             &root.key("kind"),
             message,
-            None,
+            format!("write kind: one of {}", kinds.join(", ")),
         ));
         return None;
     };
@@ -182,7 +186,7 @@ fn check_kind<'k>(file: &Path, node: &Node, out: &mut Vec<Diagnostic>) -> Option
         entry.value.pos,
         &root.key("kind"),
         format!("unknown kind \"{shown}\""),
-        Some(hint),
+        hint,
     ));
     None
 }

@@ -59,6 +59,25 @@ pub(super) fn type_names(types: &Json) -> String {
     }
 }
 
+/// What to write instead of `value`, which is not of `types`.
+pub(super) fn type_hint(types: &Json, value: &Value) -> String {
+    let expected = type_names(types);
+    let scalar = matches!(value, Value::Bool(_) | Value::Int(_) | Value::Float(_));
+    if scalar && expected.contains("a string") {
+        "quote the value to make it a string".to_owned()
+    } else if matches!(value, Value::String(_)) && expected.contains("an integer") {
+        "write the number without quotes, e.g. 3".to_owned()
+    } else if matches!(value, Value::String(_)) && expected.contains("a boolean") {
+        "write true or false, without quotes".to_owned()
+    } else if expected.contains("a mapping") {
+        "write the fields indented below the key (key: value lines), or as {key: value}".to_owned()
+    } else if expected.contains("a sequence") {
+        "write a list: one \"- item\" line each, or [a, b]".to_owned()
+    } else {
+        format!("write {expected} here")
+    }
+}
+
 pub(super) fn format_maximum(format: &str) -> Option<f64> {
     Some(match format {
         "uint8" => f64::from(u8::MAX),

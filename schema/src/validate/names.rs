@@ -45,6 +45,50 @@ pub(crate) fn domain_problem(written: &str) -> Option<String> {
     name.split('.').find_map(label_problem)
 }
 
+/// What to write instead of `name`, which is not a DNS-1123 label: the nearest label (lower-cased,
+/// other characters turned into `-`) when there is one.
+pub(crate) fn label_hint(name: &str) -> String {
+    let mut near = String::new();
+    for c in name.chars().flat_map(char::to_lowercase) {
+        let c = if c.is_ascii_lowercase() || c.is_ascii_digit() {
+            c
+        } else {
+            '-'
+        };
+        if !(c == '-' && (near.is_empty() || near.ends_with('-'))) {
+            near.push(c);
+        }
+    }
+    near.truncate(MAX_LABEL);
+    let near = near.trim_end_matches('-');
+    if near.is_empty() || near == name {
+        "use lower-case letters, digits and '-', at most 63 characters".to_owned()
+    } else {
+        format!("e.g. \"{near}\"")
+    }
+}
+
+/// What to write instead of a domain that `domain_problem` refuses.
+pub(crate) fn domain_hint(written: &str) -> String {
+    let labels: Vec<String> = written
+        .trim_end_matches('.')
+        .split('.')
+        .filter(|l| !l.is_empty())
+        .map(|l| match label_problem(l) {
+            None => l.to_owned(),
+            Some(_) => label_hint(l)
+                .strip_prefix("e.g. ")
+                .map_or_else(String::new, |q| q.trim_matches('"').to_owned()),
+        })
+        .filter(|l| !l.is_empty())
+        .collect();
+    match labels.as_slice() {
+        [] => "write a domain of two or more labels, e.g. example-firecamp.com".to_owned(),
+        [one] => format!("e.g. {one}.internal, or leave dns.domain out for the default"),
+        many => format!("e.g. {}", many.join(".")),
+    }
+}
+
 /// True for `<prefix>-` followed by 8 or 17 lower-case hex digits, e.g. `vpc-0a1b2c3d`.
 pub(crate) fn is_aws_id(text: &str, prefix: &str) -> bool {
     text.strip_prefix(prefix)
@@ -94,5 +138,20 @@ mod tests {
         assert!(is_region("eu-west-3"));
         assert!(is_region("us-gov-west-1"));
         assert!(!is_region("useast1"));
+    }
+
+    #[test]
+    fn hints_offer_a_name_the_rules_accept() {
+        assert_eq!(label_hint("Orders_ZK"), "e.g. \"orders-zk\"");
+        assert_eq!(label_hint("-Data NS-"), "e.g. \"data-ns\"");
+        assert!(label_hint("___").starts_with("use lower-case"));
+        for name in ["Orders_ZK", "x".repeat(80).as_str(), "a\u{1b}[2J"] {
+            let hint = label_hint(name);
+            let near = hint.trim_start_matches("e.g. ").trim_matches('"');
+            assert_eq!(label_problem(near), None, "{name} -> {hint}");
+        }
+        assert_eq!(domain_hint("Prod.Example.COM"), "e.g. prod.example.com");
+        assert!(domain_hint("localhost").starts_with("e.g. localhost.internal"));
+        assert!(domain_hint(".").contains("two or more labels"));
     }
 }

@@ -20,7 +20,7 @@ const MAX_REFERENCE: usize = MAX_IMAGE + 1 + 128 + 1 + 71;
 pub(crate) fn check_image(out: &mut Problems, field: &str, image: &str) {
     if !is_image_reference(image) {
         let shown: String = image.chars().take(80).collect();
-        out.add_hint(
+        out.add(
             field,
             format!("\"{}\" is not an image reference", shown.escape_debug()),
             "e.g. cassandra:4.1.7 or registry.example.com:5000/team/zookeeper@sha256:<hex>, or \
@@ -152,7 +152,7 @@ fn walk(out: &mut Problems, path: &str, value: &Value) {
 
 fn check_secret_ref(out: &mut Problems, path: &str, name: &str, key: &str) {
     if !is_dns_subdomain(name) {
-        out.add_hint(
+        out.add(
             &format!("{path}.secretName"),
             format!("\"{}\" is not a Secret name", name.escape_debug()),
             "use lower-case letters, digits, '-' and '.', e.g. billing-pg",
@@ -166,7 +166,7 @@ fn check_secret_ref(out: &mut Problems, path: &str, name: &str, key: &str) {
             .chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'));
     if !key_ok {
-        out.add_hint(
+        out.add(
             &format!("{path}.key"),
             format!("\"{}\" is not a Secret key", key.escape_debug()),
             "use letters, digits, '-', '_' and '.', e.g. admin-password",

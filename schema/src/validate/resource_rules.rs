@@ -12,7 +12,7 @@ pub(crate) fn check_volume(out: &mut Problems, path: &str, volume: &VolumeSpec, 
     let size_gib = match &volume.size {
         None => {
             if need_size {
-                out.add_hint(
+                out.add(
                     &format!("{path}.size"),
                     "no volume size",
                     "set it here or in the Cluster's spec.defaults, e.g. size: 100Gi",
@@ -22,7 +22,7 @@ pub(crate) fn check_volume(out: &mut Problems, path: &str, volume: &VolumeSpec, 
         }
         Some(size) => match size.units() {
             Err(e) => {
-                out.add_hint(
+                out.add(
                     &format!("{path}.size"),
                     e.to_string(),
                     "write a size such as 100Gi",
@@ -30,7 +30,7 @@ pub(crate) fn check_volume(out: &mut Problems, path: &str, volume: &VolumeSpec, 
                 None
             }
             Ok(bytes) if bytes % GIB != 0 => {
-                out.add_hint(
+                out.add(
                     &format!("{path}.size"),
                     format!("{size} is not a whole number of GiB"),
                     "EBS volumes are sized in GiB, e.g. 100Gi",
@@ -54,6 +54,7 @@ pub(crate) fn check_volume(out: &mut Problems, path: &str, volume: &VolumeSpec, 
                     "{} volumes must be {min}Gi to {max}Gi, got {gib}Gi",
                     volume_type.as_str()
                 ),
+                "EBS limits each volume type to these sizes; change the size or the type",
             );
         }
     }
@@ -75,7 +76,7 @@ fn check_iops(
         VolumeType::Io2 => ((100, 256_000), 1_000),
         VolumeType::Gp2 | VolumeType::St1 | VolumeType::Sc1 => {
             if volume.iops.is_some() {
-                out.add_hint(
+                out.add(
                     &field,
                     format!(
                         "{} volumes do not take provisioned IOPS",
@@ -89,7 +90,7 @@ fn check_iops(
     };
     let Some(iops) = volume.iops else {
         if matches!(volume_type, VolumeType::Io1 | VolumeType::Io2) {
-            out.add_hint(
+            out.add(
                 &field,
                 format!("{} volumes need iops", volume_type.as_str()),
                 "set iops, e.g. iops: 3000",
@@ -106,9 +107,10 @@ fn check_iops(
                 range.0,
                 range.1
             ),
+            "EBS limits each volume type to this range",
         );
     } else if let Some(gib) = size_gib.filter(|g| i128::from(iops) > g * per_gib) {
-        out.add_hint(
+        out.add(
             &field,
             format!(
                 "{iops} IOPS is more than {per_gib} per GiB of a {gib}Gi {} volume",
@@ -125,7 +127,7 @@ fn check_throughput(out: &mut Problems, path: &str, volume: &VolumeSpec, volume_
     };
     let field = format!("{path}.throughput");
     if volume_type != VolumeType::Gp3 {
-        return out.add_hint(
+        return out.add(
             &field,
             "only gp3 volumes take a throughput",
             "remove throughput or use type gp3",
@@ -135,11 +137,12 @@ fn check_throughput(out: &mut Problems, path: &str, volume: &VolumeSpec, volume_
         return out.add(
             &field,
             format!("gp3 throughput must be 125 to 1000 MiB/s, got {throughput}"),
+            "leave it out for gp3's baseline of 125 MiB/s",
         );
     }
     let iops = volume.iops.unwrap_or(3_000);
     if throughput * 4 > iops {
-        out.add_hint(
+        out.add(
             &field,
             format!(
                 "{throughput} MiB/s needs at least {} IOPS (gp3 allows 0.25 MiB/s per IOPS)",
@@ -156,12 +159,16 @@ pub(crate) fn check_resources(out: &mut Problems, path: &str, resources: &Resour
         let list = list?;
         let cpu = list.cpu.as_ref().and_then(|q| match q.milli() {
             Ok(0) => {
-                out.add(&format!("{path}.{part}.cpu"), "must be greater than zero");
+                out.add(
+                    &format!("{path}.{part}.cpu"),
+                    "must be greater than zero",
+                    "write CPU as 500m or 2, or leave it out",
+                );
                 None
             }
             Ok(m) => Some(m),
             Err(e) => {
-                out.add_hint(
+                out.add(
                     &format!("{path}.{part}.cpu"),
                     e.to_string(),
                     "write CPU as 500m or 2",
@@ -171,7 +178,7 @@ pub(crate) fn check_resources(out: &mut Problems, path: &str, resources: &Resour
         });
         let memory = list.memory.as_ref().and_then(|q| match q.units() {
             Ok(bytes) if bytes < 4 << 20 => {
-                out.add_hint(
+                out.add(
                     &format!("{path}.{part}.memory"),
                     format!("{q} is less than 4Mi"),
                     "memory is in bytes; write e.g. 512Mi or 4Gi",
@@ -180,7 +187,7 @@ pub(crate) fn check_resources(out: &mut Problems, path: &str, resources: &Resour
             }
             Ok(bytes) => Some(bytes),
             Err(e) => {
-                out.add_hint(
+                out.add(
                     &format!("{path}.{part}.memory"),
                     e.to_string(),
                     "write memory as 512Mi or 4Gi",
@@ -196,7 +203,11 @@ pub(crate) fn check_resources(out: &mut Problems, path: &str, resources: &Resour
         if let (Some(r), Some(l)) = (req_cpu, lim_cpu)
             && r > l
         {
-            out.add(&format!("{path}.requests.cpu"), "is more than limits.cpu");
+            out.add(
+                &format!("{path}.requests.cpu"),
+                "is more than limits.cpu",
+                "lower the request or raise the limit",
+            );
         }
         if let (Some(r), Some(l)) = (req_mem, lim_mem)
             && r > l
@@ -204,6 +215,7 @@ pub(crate) fn check_resources(out: &mut Problems, path: &str, resources: &Resour
             out.add(
                 &format!("{path}.requests.memory"),
                 "is more than limits.memory",
+                "lower the request or raise the limit",
             );
         }
     }

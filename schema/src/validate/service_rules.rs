@@ -1,6 +1,6 @@
 //! Rules every service follows whatever its kind: names, replicas, zones, volumes, resources.
 
-use super::names::{MAX_LABEL, label_problem};
+use super::names::{MAX_LABEL, label_hint, label_problem};
 use super::reference_rules::{check_image, check_secret_refs, label_prefix_problem};
 use super::resource_rules::{check_resources, check_volume};
 use crate::problem::Problems;
@@ -38,10 +38,11 @@ pub(crate) fn check_service(
                     "{} runs exactly {fixed} member, got {given}",
                     service.kind()
                 ),
+                format!("set replicas: {fixed}, or leave it out"),
             );
         }
     } else if ctx.replicas == 0 {
-        out.add_hint(
+        out.add(
             "spec.replicas",
             "must be at least 1",
             "to stop reconciling a service, set suspend: true",
@@ -50,6 +51,7 @@ pub(crate) fn check_service(
         out.add(
             "spec.replicas",
             format!("must be at most {MAX_MEMBERS_PER_ROLE}"),
+            "split it into several services",
         );
     }
     let members: u64 = service
@@ -58,7 +60,7 @@ pub(crate) fn check_service(
         .map(|r| u64::from(r.members))
         .sum();
     if members > MAX_MEMBERS_PER_SERVICE {
-        out.add_hint(
+        out.add(
             "spec.replicas",
             format!("{members} members in all, more than {MAX_MEMBERS_PER_SERVICE}"),
             "split it into several services, or use fewer shards or replicas",
@@ -78,6 +80,7 @@ pub(crate) fn check_service(
             out.add(
                 &format!("spec.dependsOn[{i}]"),
                 format!("\"{dependency}\" is listed twice"),
+                "list each dependency once",
             );
         }
     }
@@ -93,10 +96,10 @@ pub(crate) fn check_service(
 fn check_name(metadata: &Metadata, service: &Service, ctx: &Context<'_>, out: &mut Problems) {
     let name = &metadata.name;
     if let Some(problem) = label_problem(name) {
-        return out.add("metadata.name", problem);
+        return out.add("metadata.name", problem, label_hint(name));
     }
     if !name.starts_with(|c: char| c.is_ascii_lowercase()) {
-        return out.add_hint(
+        return out.add(
             "metadata.name",
             format!("\"{name}\" does not start with a letter"),
             "Kubernetes Service names (DNS-1035 labels) start with a lower-case letter",
@@ -114,7 +117,7 @@ fn check_name(metadata: &Metadata, service: &Service, ctx: &Context<'_>, out: &m
     let members = topology::members(name, service, region, &zones);
     let too_long = |limit: usize, longest: &str, what: &str, out: &mut Problems| {
         let room = limit.saturating_sub(longest.len() - name.len());
-        out.add_hint(
+        out.add(
             "metadata.name",
             format!(
                 "{what} \"{longest}\" would be {} characters, more than {limit}",
@@ -145,6 +148,7 @@ fn check_name(metadata: &Metadata, service: &Service, ctx: &Context<'_>, out: &m
         out.add(
             "metadata.name",
             format!("member DNS names would be {length} characters, more than 253"),
+            "shorten the service name or the Cluster's dns.domain",
         );
     }
 }
@@ -153,7 +157,7 @@ fn check_labels(metadata: &Metadata, out: &mut Problems) {
     for (key, value) in &metadata.labels {
         let path = format!("metadata.labels.{key}");
         if RESERVED_LABEL_PREFIXES.iter().any(|p| key.starts_with(p)) {
-            out.add_hint(
+            out.add(
                 &path,
                 format!("label \"{key}\" is set by firecamp"),
                 "choose a key outside app.kubernetes.io/ and firecamp.io/",
@@ -163,7 +167,11 @@ fn check_labels(metadata: &Metadata, out: &mut Problems) {
             .rsplit_once('/')
             .map_or((None, key.as_str()), |(p, n)| (Some(p), n));
         if let Some(problem) = prefix.and_then(label_prefix_problem) {
-            out.add(&path, problem);
+            out.add(
+                &path,
+                problem,
+                "a prefix is a lower-case DNS name such as example.com, e.g. example.com/team",
+            );
         }
         let valid = |s: &str, allow_empty: bool| {
             (allow_empty || !s.is_empty())
@@ -178,12 +186,14 @@ fn check_labels(metadata: &Metadata, out: &mut Problems) {
             out.add(
                 &path,
                 format!("\"{}\" is not a valid label key", key.escape_debug()),
+                "a key is at most 63 letters, digits, '-', '_' or '.', starting and ending with a letter or digit",
             );
         }
         if !valid(value, true) {
             out.add(
                 &path,
                 "is not a valid label value (at most 63 letters, digits, '-', '_' or '.')",
+                "labels are for selecting objects; put longer text in an annotation outside firecamp",
             );
         }
     }
@@ -191,7 +201,7 @@ fn check_labels(metadata: &Metadata, out: &mut Problems) {
 
 fn check_zones(zones: &[String], cluster: Option<&ClusterSpec>, out: &mut Problems) {
     if zones.is_empty() {
-        out.add_hint(
+        out.add(
             "spec.zones",
             "must not be empty",
             "remove it to use every zone of the Cluster",
@@ -200,7 +210,11 @@ fn check_zones(zones: &[String], cluster: Option<&ClusterSpec>, out: &mut Proble
     for (i, zone) in zones.iter().enumerate() {
         let path = format!("spec.zones[{i}]");
         if zones[..i].contains(zone) {
-            out.add(&path, format!("zone \"{zone}\" is listed twice"));
+            out.add(
+                &path,
+                format!("zone \"{zone}\" is listed twice"),
+                "list each zone once",
+            );
             continue;
         }
         let Some(cluster) = cluster else { continue };
@@ -210,7 +224,7 @@ fn check_zones(zones: &[String], cluster: Option<&ClusterSpec>, out: &mut Proble
                 || format!("the Cluster's zones are: {}", known.join(", ")),
                 |z| format!("did you mean \"{z}\"?"),
             );
-            out.add_hint(
+            out.add(
                 &path,
                 format!("zone \"{zone}\" is not a zone of the Cluster"),
                 hint,
@@ -245,7 +259,7 @@ fn check_storage(service: &Service, cluster: Option<&ClusterSpec>, out: &mut Pro
         (None, Some(journal)) if service.requires_journal() => {
             check_volume(out, "spec.journalVolume", journal, true)
         }
-        (None, _) if service.requires_journal() => out.add_hint(
+        (None, _) if service.requires_journal() => out.add(
             "spec.journalVolume",
             format!("{} needs a journal volume", service.kind()),
             "add journalVolume: {size: 20Gi}, or set the Cluster's spec.defaults.journalVolume",

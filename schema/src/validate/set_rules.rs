@@ -179,7 +179,7 @@ fn check_cluster_count(
             let path = FieldPath::parse("kind");
             let pos = outcome.node.locate(&path, false);
             let message = format!("a second Cluster document (the first is at {first_at})");
-            let hint = Some("a spec set describes exactly one Cluster; remove one".to_owned());
+            let hint = "a spec set describes exactly one Cluster; remove one".to_owned();
             outcome
                 .diagnostics
                 .push(diagnostic(&outcome.source.file, pos, &path, message, hint));
@@ -207,7 +207,7 @@ fn check_duplicate_names(
             let problem = Problem {
                 path: FieldPath::parse("metadata.name"),
                 message: format!("service name \"{name}\" is also used at {}", others.join(", ")),
-                hint: Some("service names are unique across kinds: they become DNS names; rename or remove one".to_owned()),
+                hint: "service names are unique across kinds: they become DNS names; rename or remove one".to_owned(),
             };
             attach(&mut outcomes[i], vec![problem]);
         }

@@ -56,7 +56,9 @@ pub enum SourceError {
 /// dangling symbolic link, a link loop, a FIFO, a device, a socket), cannot be opened, is too
 /// large or is not UTF-8 comes back with that file's diagnostic, so validation counts it broken
 /// and a plan deletes nothing. Nothing that is not a regular file is ever opened, so a FIFO never
-/// blocks the read.
+/// blocks the read. Below a folder, a symbolic link that leads out of it is refused the same way
+/// (as Argo CD refuses out-of-bounds symlinks since GHSA-6gcg-hp2x-q54h): whoever can push to the
+/// spec repository must not make firecamp read other files the process can see.
 ///
 /// # Errors
 /// When `path` cannot be read or holds more than `limits.max_files` spec files.
@@ -67,14 +69,16 @@ pub fn read_specs(path: &Path, limits: &Limits) -> Result<Vec<SourceFile>, Sourc
     };
     let metadata = fs::metadata(path).map_err(unreadable)?;
     let mut files = Vec::new();
-    if metadata.is_dir() {
+    let bound = if metadata.is_dir() {
         collect(path, limits, &mut files)?;
+        Some(fs::canonicalize(path).map_err(unreadable)?)
     } else {
         files.push(path.to_owned());
-    }
+        None
+    };
     Ok(files
         .into_iter()
-        .map(|file| read_one(file, limits))
+        .map(|file| read_one(file, bound.as_deref(), limits))
         .collect())
 }
 
@@ -114,8 +118,8 @@ fn is_spec_file(path: &Path) -> bool {
     path.extension().is_some_and(|e| e == "yaml" || e == "yml")
 }
 
-fn read_one(path: PathBuf, limits: &Limits) -> SourceFile {
-    let content = read_bounded(&path, limits.max_file_bytes).map_err(|problem| {
+fn read_one(path: PathBuf, bound: Option<&Path>, limits: &Limits) -> SourceFile {
+    let content = read_bounded(&path, bound, limits.max_file_bytes).map_err(|problem| {
         let diagnostic =
             Diagnostic::new(&path, problem.message).hint(Some(problem.hint.to_owned()));
         match problem.pos {
@@ -142,7 +146,7 @@ impl ReadProblem {
     }
 }
 
-fn read_bounded(path: &Path, max: u64) -> Result<String, ReadProblem> {
+fn read_bounded(path: &Path, bound: Option<&Path>, max: u64) -> Result<String, ReadProblem> {
     let unreadable = |e: std::io::Error| {
         ReadProblem::new(
             format!("cannot read file: {e}"),
@@ -154,6 +158,14 @@ fn read_bounded(path: &Path, max: u64) -> Result<String, ReadProblem> {
         return Err(ReadProblem::new(
             format!("not a regular file ({})", kind_of(&metadata.file_type())),
             "a spec must be a regular file; replace it with the file it stands for, or remove it",
+        ));
+    }
+    if let Some(bound) = bound
+        && !fs::canonicalize(path).is_ok_and(|real| real.starts_with(bound))
+    {
+        return Err(ReadProblem::new(
+            "a symbolic link to a file outside the spec folder".to_owned(),
+            "copy the file into the spec folder, or link to one inside it",
         ));
     }
     let file = fs::File::open(path).map_err(unreadable)?;
@@ -293,5 +305,35 @@ mod tests {
         let files = read_specs(&fifo, &Limits::default()).expect("read");
         let problem = files[0].content.as_ref().expect_err("not read");
         assert_eq!(problem.message, "not a regular file (a FIFO)");
+    }
+
+    #[test]
+    fn a_link_out_of_the_spec_folder_is_refused_and_one_inside_it_read() {
+        let outside = tempfile::tempdir().expect("temp dir");
+        fs::write(outside.path().join("secret.yaml"), "token: canary\n").expect("write");
+        let dir = tempfile::tempdir().expect("temp dir");
+        let root = dir.path();
+        fs::create_dir(root.join("shared")).expect("folder");
+        fs::write(root.join("shared/zk.yaml"), "kind: ZooKeeper\n").expect("write");
+        symlink(outside.path().join("secret.yaml"), root.join("a-out.yaml")).expect("link");
+        symlink("shared/zk.yaml", root.join("b-in.yaml")).expect("link");
+        let read = read_specs(root, &Limits::default()).expect("the folder reads");
+        let by_name = |name: &str| {
+            read.iter()
+                .find(|f| f.path.file_name().is_some_and(|n| n == name))
+                .expect("listed")
+        };
+        let refused = by_name("a-out.yaml").content.as_ref().expect_err("refused");
+        assert_eq!(
+            refused.message,
+            "a symbolic link to a file outside the spec folder"
+        );
+        assert!(!refused.to_string().contains("canary"));
+        assert_eq!(
+            by_name("b-in.yaml").content.as_deref(),
+            Ok("kind: ZooKeeper\n")
+        );
+        let single = read_specs(&root.join("a-out.yaml"), &Limits::default()).expect("read");
+        assert!(single[0].content.is_ok(), "a file named directly is read");
     }
 }

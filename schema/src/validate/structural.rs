@@ -11,7 +11,8 @@ use crate::suggest::closest;
 use crate::yaml::{Node, Value};
 
 use super::keywords::{
-    enum_values, format_maximum, is_scalar, truncate, type_matches, type_names, unknown_field_hint,
+    enum_values, format_maximum, is_scalar, truncate, type_hint, type_matches, type_names,
+    unknown_field_hint,
 };
 
 /// One structural mismatch.
@@ -20,7 +21,7 @@ pub(crate) struct Finding {
     pub pos: Pos,
     pub path: FieldPath,
     pub message: String,
-    pub hint: Option<String>,
+    pub hint: String,
     /// A field the user probably meant (for a misspelt key), whose default must not be judged.
     pub meant: Option<FieldPath>,
 }
@@ -51,13 +52,13 @@ impl<'a> Walker<'a> {
         pos: Pos,
         path: &FieldPath,
         message: impl Into<String>,
-        hint: Option<String>,
+        hint: impl Into<String>,
     ) {
         let finding = Finding {
             pos,
             path: path.clone(),
             message: message.into(),
-            hint,
+            hint: hint.into(),
             meant: None,
         };
         self.findings.push(finding);
@@ -81,7 +82,9 @@ impl<'a> Walker<'a> {
     fn walk(&mut self, node: &Node, schema: &'a Json, path: &FieldPath) {
         let schema = match schema {
             Json::Object(map) => self.resolve(map),
-            Json::Bool(false) => return self.report(node.pos, path, "is not allowed here", None),
+            Json::Bool(false) => {
+                return self.report(node.pos, path, "is not allowed here", "remove the field");
+            }
             _ => return,
         };
         if schema.get("x-firecamp-secret") == Some(&Json::Bool(true))
@@ -109,9 +112,9 @@ impl<'a> Walker<'a> {
                 if matches!(text.to_ascii_lowercase().as_str(), "yes" | "no" | "on" | "off" | "y" | "n"));
             let expected = type_names(types);
             let hint = if yaml_11_boolean && expected.contains("a boolean") {
-                Some("YAML 1.2 reads yes/no/on/off as text: write true or false".to_owned())
+                "YAML 1.2 reads yes/no/on/off as text: write true or false".to_owned()
             } else if path.to_string() == "metadata.name" && matches!(node.value, Value::Int(_)) {
-                Some("a name starts with a lower-case letter: write one such as svc-1".to_owned())
+                "a name starts with a lower-case letter: write one such as svc-1".to_owned()
             } else if let Value::Float(number) = node.value
                 && expected.contains("an integer")
                 && !expected.contains("a number")
@@ -124,13 +127,10 @@ impl<'a> Walker<'a> {
                     } else {
                         format!("expected an integer, found {number}, which has a fraction")
                     },
-                    None,
+                    "write a whole number, e.g. 3",
                 );
             } else {
-                matches!(node.value, Value::Bool(_) | Value::Int(_) | Value::Float(_))
-                    .then(|| type_names(types).contains("a string"))
-                    .filter(|b| *b)
-                    .map(|_| "quote the value to make it a string".to_owned())
+                type_hint(types, &node.value)
             };
             let message = format!("expected {expected}, found {}", node.value.type_name());
             return self.report(node.pos, path, message, hint);
@@ -141,7 +141,14 @@ impl<'a> Walker<'a> {
         if let Some(expected) = schema.get("const")
             && node.to_json() != *expected
         {
-            return self.report(node.pos, path, format!("must be {expected}"), None);
+            let hint = format!(
+                "write {}: {}",
+                path,
+                expected
+                    .as_str()
+                    .map_or_else(|| expected.to_string(), str::to_owned)
+            );
+            return self.report(node.pos, path, format!("must be {expected}"), hint);
         }
         match &node.value {
             Value::Map(_) => self.walk_map(node, schema, path),
@@ -198,7 +205,7 @@ impl<'a> Walker<'a> {
                     let meant = closest(&entry.key, known.clone()).map(|m| path.key(m));
                     let hint = unknown_field_hint(&entry.key, known);
                     let message = format!("unknown field \"{}\"", entry.key);
-                    self.report(entry.key_pos, &field_path, message, Some(hint));
+                    self.report(entry.key_pos, &field_path, message, hint);
                     if let Some(last) = self.findings.last_mut() {
                         last.meant = meant;
                     }
@@ -222,13 +229,13 @@ impl<'a> Walker<'a> {
                     .get(name)
                     .and_then(|p| p.get("description"))
                     .and_then(Json::as_str);
-                let hint = described.map(|d| {
-                    d.lines()
-                        .next()
-                        .unwrap_or(d)
-                        .trim_end_matches('.')
-                        .to_owned()
-                });
+                let hint = described.map_or_else(
+                    || format!("add {name}"),
+                    |d| {
+                        let what = d.lines().next().unwrap_or(d).trim_end_matches('.');
+                        format!("add {name}: {what}")
+                    },
+                );
                 self.report(node.pos, &path.key(name), message, hint);
             }
         }
@@ -244,12 +251,22 @@ impl<'a> Walker<'a> {
         if let Some(min) = schema.get("minItems").and_then(Json::as_u64)
             && (items.len() as u64) < min
         {
-            self.report(pos, path, format!("needs at least {min} item(s)"), None);
+            self.report(
+                pos,
+                path,
+                format!("needs at least {min} item(s)"),
+                "add items, or leave the field out for its default",
+            );
         }
         if let Some(max) = schema.get("maxItems").and_then(Json::as_u64)
             && items.len() as u64 > max
         {
-            self.report(pos, path, format!("has more than {max} items"), None);
+            self.report(
+                pos,
+                path,
+                format!("has more than {max} items"),
+                format!("keep {max} or fewer"),
+            );
         }
         if let Some(item_schema) = schema.get("items") {
             for (i, item) in items.iter().enumerate() {
@@ -271,10 +288,16 @@ impl<'a> Walker<'a> {
             .and_then(format_maximum);
         let maximum = schema.get("maximum").and_then(Json::as_f64).or(format_max);
         let minimum = schema.get("minimum").and_then(Json::as_f64);
+        let range = match (minimum, maximum) {
+            (Some(min), Some(max)) => format!("write a value from {min} to {max}"),
+            (Some(min), None) => format!("write {min} or more"),
+            (None, Some(max)) => format!("write {max} or less"),
+            (None, None) => String::new(),
+        };
         if let Some(min) = minimum.filter(|m| value < *m) {
-            self.report(node.pos, path, format!("must be at least {min}"), None);
+            self.report(node.pos, path, format!("must be at least {min}"), range);
         } else if let Some(max) = maximum.filter(|m| value > *m) {
-            self.report(node.pos, path, format!("must be at most {max}"), None);
+            self.report(node.pos, path, format!("must be at most {max}"), range);
         }
     }
 
@@ -289,7 +312,7 @@ impl<'a> Walker<'a> {
                 pos,
                 path,
                 format!("must be at least {min} characters long"),
-                None,
+                "write a longer value, or leave the field out",
             );
         }
         if let Some(max) = schema
@@ -301,7 +324,7 @@ impl<'a> Walker<'a> {
                 pos,
                 path,
                 format!("must be at most {max} characters long"),
-                None,
+                format!("shorten it to {max} characters"),
             );
         }
     }
@@ -322,7 +345,10 @@ impl<'a> Walker<'a> {
         let hint = node
             .as_str()
             .and_then(|s| closest(s, names.iter().map(String::as_str)))
-            .map(|c| format!("did you mean \"{c}\"?"));
+            .map_or_else(
+                || "write one of the values listed".to_owned(),
+                |c| format!("did you mean \"{c}\"?"),
+            );
         self.report(
             node.pos,
             path,
@@ -345,9 +371,7 @@ impl<'a> Walker<'a> {
             node.pos,
             path,
             "credentials must not be written in a spec",
-            Some(format!(
-                "put the value in a Kubernetes Secret and reference it: {example}"
-            )),
+            format!("put the value in a Kubernetes Secret and reference it: {example}"),
         );
     }
 }

@@ -49,11 +49,25 @@ impl LoadError {
 /// (0-based), where a plain reading of its message would mislead: a tab where the parser wants a
 /// space (YAML 1.2 allows a tab as separation after `:` in a flow mapping, but saphyr does not,
 /// and no YAML allows tabs in indentation).
-fn syntax_hint(text: &str, line: usize, column: usize, info: &str) -> Option<&'static str> {
-    let row = text.lines().nth(line.checked_sub(1)?)?;
+fn syntax_hint(text: &str, line: usize, column: usize, info: &str) -> &'static str {
+    let row = line
+        .checked_sub(1)
+        .and_then(|l| text.lines().nth(l))
+        .unwrap_or_default();
     let near: String = row.chars().skip(column.saturating_sub(1)).take(3).collect();
-    (near.contains('\t') || info.contains("tabs"))
-        .then_some("replace the tab with spaces; firecamp reads only spaces as YAML separation")
+    if near.contains('\t') || info.contains("tabs") {
+        "replace the tab with spaces; firecamp reads only spaces as YAML separation"
+    } else if info.contains("quoted scalar") {
+        "close the quote, or escape the quote character inside the value"
+    } else if info.contains("flow mapping") || info.contains("flow sequence") {
+        "separate the entries with ',' and close every '{' with '}' and every '[' with ']'"
+    } else if info.contains("did not find expected key") || info.contains("block") {
+        "check the indentation: keys of one mapping start in the same column"
+    } else if info.contains("mapping values are not allowed") {
+        "quote the value: a ': ' inside a plain value starts a new mapping"
+    } else {
+        "check the quotes, brackets and indentation here and on the line before"
+    }
 }
 
 /// Parses every document of a YAML stream. Empty documents come back as `Null` nodes.
@@ -78,22 +92,20 @@ pub fn load_counted(text: &str, limits: &Limits) -> Result<(Vec<Node>, usize), L
         file_nodes: 0,
     };
     for event in Parser::new_from_str(text) {
-        let step = match event {
-            Ok((event, span)) => builder.handle(event, span),
-            Err(e) => {
-                let m = e.marker();
-                let pos = Pos::new(m.line(), m.col() + 1);
-                Err(if e.info().contains("recursion limit") {
-                    builder.too_deep(pos)
-                } else {
-                    let error = LoadError::new(pos, format!("invalid YAML: {}", e.info()));
-                    match syntax_hint(text, m.line(), m.col(), e.info()) {
-                        Some(hint) => error.hint(hint),
-                        None => error,
-                    }
-                })
-            }
-        };
+        let step =
+            match event {
+                Ok((event, span)) => builder.handle(event, span),
+                Err(e) => {
+                    let m = e.marker();
+                    let pos = Pos::new(m.line(), m.col() + 1);
+                    Err(if e.info().contains("recursion limit") {
+                        builder.too_deep(pos)
+                    } else {
+                        LoadError::new(pos, format!("invalid YAML: {}", e.info()))
+                            .hint(syntax_hint(text, m.line(), m.col(), e.info()))
+                    })
+                }
+            };
         match step {
             Ok(true) => break,
             Ok(false) => {}
@@ -203,17 +215,20 @@ impl Builder<'_> {
             }
             Event::Alias(id) => {
                 if self.expecting_key() {
-                    return Err(LoadError::new(
-                        pos,
-                        "aliases cannot be used as mapping keys",
-                    ));
+                    return Err(
+                        LoadError::new(pos, "aliases cannot be used as mapping keys")
+                            .hint("write the key as plain text"),
+                    );
                 }
                 let (size, depth) = self
                     .doc
                     .anchors
                     .get(&id)
                     .map(|a| (a.size, a.depth))
-                    .ok_or_else(|| LoadError::new(pos, "alias refers to an unknown anchor"))?;
+                    .ok_or_else(|| {
+                        LoadError::new(pos, "alias refers to an unknown anchor")
+                            .hint("define the anchor (&name) before the alias (*name) that uses it")
+                    })?;
                 if self.doc.stack.len() + depth > self.limits.max_depth {
                     return Err(self.too_deep(pos));
                 }
@@ -227,7 +242,8 @@ impl Builder<'_> {
                     return Err(LoadError::new(
                         pos,
                         "mapping keys must be plain strings, not collections",
-                    ));
+                    )
+                    .hint("write the key as plain text"));
                 }
                 let collection = if is_sequence { "seq" } else { "map" };
                 if let Some(tag) = tag
@@ -259,11 +275,10 @@ impl Builder<'_> {
                 self.doc.stack.push(frame);
             }
             Event::SequenceEnd | Event::MappingEnd => {
-                let frame = self
-                    .doc
-                    .stack
-                    .pop()
-                    .ok_or_else(|| LoadError::new(pos, "unbalanced YAML"))?;
+                let frame = self.doc.stack.pop().ok_or_else(|| {
+                    LoadError::new(pos, "unbalanced YAML")
+                        .hint("check the brackets and indentation")
+                })?;
                 let (node, anchor) = match frame {
                     Frame::Seq { items, pos, anchor } => (
                         Node {
@@ -379,7 +394,8 @@ impl Builder<'_> {
                 ..
             }) => {
                 let Some(key) = key.take() else {
-                    return Err(LoadError::new(node.pos, "mapping key missing"));
+                    return Err(LoadError::new(node.pos, "mapping key missing")
+                        .hint("write each entry as key: value"));
                 };
                 if key.merge {
                     merges.push(node);
@@ -446,6 +462,7 @@ fn bad_merge(pos: Pos) -> LoadError {
         pos,
         "the merge key `<<` takes a mapping or a sequence of mappings",
     )
+    .hint("write <<: *anchor, where the anchor names a mapping")
 }
 
 fn unsupported_tag(tag: &Tag, pos: Pos) -> LoadError {

@@ -101,7 +101,7 @@ impl ServiceSpec for CassandraSpec {
             );
         }
         if ctx.replicas == 2 {
-            out.add_hint(
+            out.add(
                 "spec.replicas",
                 "2 members is not allowed",
                 "use 1 for development or 3 or more: system_auth is replicated 3 times",

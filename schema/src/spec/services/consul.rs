@@ -70,10 +70,15 @@ impl ServiceSpec for ConsulSpec {
                     "{} is reserved; use a free port of 1024 or more",
                     self.https_port
                 ),
+                "Consul itself uses 8300-8302, 8500 and 8600; leave it out for 8080",
             );
         }
         if self.domain.is_empty() {
-            out.add("spec.domain", "must not be empty");
+            out.add(
+                "spec.domain",
+                "must not be empty",
+                "leave it out for the default \"consul\"",
+            );
         }
     }
 }

@@ -80,7 +80,7 @@ impl ServiceSpec for CouchDbSpec {
             }
         }
         if ctx.replicas == 2 {
-            out.add_hint(
+            out.add(
                 "spec.replicas",
                 "2 members is not allowed",
                 "use 1, or 3 or more: documents are kept in 3 copies",
@@ -90,7 +90,7 @@ impl ServiceSpec for CouchDbSpec {
             && cors.credentials
             && cors.origins.iter().any(|o| o == "*")
         {
-            out.add_hint(
+            out.add(
                 "spec.cors.origins",
                 "credentials cannot be allowed for every origin (\"*\")",
                 "list the origins explicitly",

@@ -74,18 +74,22 @@ impl ServiceSpec for ElasticSearchSpec {
                 "masters elect by majority",
             );
             if self.dedicated_masters < 3 {
-                out.add("spec.dedicatedMasters", "must be at least 3");
+                out.add(
+                    "spec.dedicatedMasters",
+                    "must be at least 3",
+                    "masters need a majority: use 3 or 5, or disableDedicatedMasters: true",
+                );
             }
         }
         if self.disable_dedicated_masters && ctx.replicas == 2 {
-            out.add_hint(
+            out.add(
                 "spec.disableDedicatedMasters",
                 "2 data nodes without dedicated masters cannot elect a master when one fails",
                 "use dedicated masters, or 1 or 3 or more data nodes",
             );
         }
         if self.disable_dedicated_masters && ctx.replicas > MAX_DATA_WITHOUT_MASTERS {
-            out.add_hint(
+            out.add(
                 "spec.disableDedicatedMasters",
                 format!("more than {MAX_DATA_WITHOUT_MASTERS} data nodes need dedicated masters"),
                 "remove disableDedicatedMasters",

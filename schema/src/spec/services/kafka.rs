@@ -31,14 +31,16 @@ pub struct KafkaSpec {
     /// Allow deleting topics (default false).
     #[serde(default)]
     pub allow_topic_delete: bool,
-    /// Hours messages are kept (default 168).
+    /// Hours messages are kept (default 168), at most 2147483647 (Kafka reads it as a Java int).
     #[serde(default = "default_retention")]
+    #[schemars(range(min = 1, max = 2_147_483_647))]
     pub retention_hours: u32,
     /// Default replication factor of topics (default: min(3, replicas)).
     pub replication_factor: Option<u32>,
     /// Minimum in-sync replicas (default: min(2, replicas)).
     pub min_insync_replicas: Option<u32>,
-    /// Default partitions of new topics (default: min(8, replicas)).
+    /// Default partitions of new topics (default: min(8, replicas)), at most 2147483647.
+    #[schemars(range(min = 1, max = 2_147_483_647))]
     pub num_partitions: Option<u32>,
     /// JMX credentials (JMX is off without them).
     pub jmx: Option<JmxSpec>,
@@ -74,12 +76,16 @@ impl ServiceSpec for KafkaSpec {
             check_name(out, "spec.jmx.user", &jmx.user);
         }
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
-        if self.retention_hours == 0 {
-            out.add("spec.retentionHours", "must be at least 1");
-        }
+        check_java_int(
+            out,
+            "spec.retentionHours",
+            self.retention_hours,
+            "168 (a week)",
+        );
+
         let factor = self.replication_factor_for(ctx.replicas);
         if self.replication_factor.is_some() && (factor == 0 || factor > ctx.replicas) {
-            out.add_hint(
+            out.add(
                 "spec.replicationFactor",
                 format!(
                     "must be between 1 and the number of brokers ({})",
@@ -91,15 +97,37 @@ impl ServiceSpec for KafkaSpec {
         if let Some(min) = self.min_insync_replicas
             && (min == 0 || min > factor)
         {
-            out.add_hint(
+            out.add(
                 "spec.minInsyncReplicas",
                 format!("must be between 1 and the replication factor ({factor})"),
                 "with more in-sync replicas than copies, every write fails",
             );
         }
-        if self.num_partitions == Some(0) {
-            out.add("spec.numPartitions", "must be at least 1");
+        if let Some(partitions) = self.num_partitions {
+            check_java_int(
+                out,
+                "spec.numPartitions",
+                partitions,
+                "the number of brokers",
+            );
         }
+    }
+}
+
+/// Largest value of a Kafka `INT` setting: `log.retention.hours` and `num.partitions` are both
+/// `ConfigDef.Type.INT` (Kafka's `ServerLogConfigs`), so a broker refuses a larger one at start.
+const MAX_JAVA_INT: u32 = 2_147_483_647;
+
+/// Checks a positive setting Kafka reads as a Java `int`.
+fn check_java_int(out: &mut Problems, path: &str, value: u32, usual: &str) {
+    if value == 0 {
+        out.add(path, "must be at least 1", format!("e.g. {usual}"));
+    } else if value > MAX_JAVA_INT {
+        out.add(
+            path,
+            format!("{value} is more than {MAX_JAVA_INT}, the largest value Kafka reads"),
+            format!("e.g. {usual}"),
+        );
     }
 }
 

@@ -62,7 +62,11 @@ impl ServiceSpec for KafkaManagerSpec {
         check_name(out, "spec.user", &self.user);
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
         if self.user.is_empty() {
-            out.add("spec.user", "must not be empty");
+            out.add(
+                "spec.user",
+                "must not be empty",
+                "name the user of Kafka Manager's basic authentication, e.g. admin",
+            );
         }
     }
 }

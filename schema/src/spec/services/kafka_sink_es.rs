@@ -71,7 +71,11 @@ impl ServiceSpec for KafkaSinkEsSpec {
             "Kafka Connect topics need a majority",
         );
         if self.replication_factor > 7 {
-            out.add("spec.replicationFactor", "must be at most 7");
+            out.add(
+                "spec.replicationFactor",
+                "must be at most 7",
+                "3 copies are the usual choice for Kafka Connect's topics",
+            );
         }
         if let Some(kafka) = ctx
             .services
@@ -80,7 +84,7 @@ impl ServiceSpec for KafkaSinkEsSpec {
         {
             let brokers = kafka.body.replicas();
             if self.replication_factor > brokers {
-                out.add_hint(
+                out.add(
                     "spec.replicationFactor",
                     format!(
                         "{} is more than the {brokers} brokers of Kafka service \"{}\"",
@@ -91,10 +95,18 @@ impl ServiceSpec for KafkaSinkEsSpec {
             }
         }
         if self.topic.is_empty() {
-            out.add("spec.topic", "must not be empty");
+            out.add(
+                "spec.topic",
+                "must not be empty",
+                "name the Kafka topic to copy into Elasticsearch",
+            );
         }
         if self.batch_size == 0 || self.batch_size > self.buffer_records {
-            out.add("spec.batchSize", "must be between 1 and spec.bufferRecords");
+            out.add(
+                "spec.batchSize",
+                "must be between 1 and spec.bufferRecords",
+                "lower batchSize or raise bufferRecords",
+            );
         }
     }
 }

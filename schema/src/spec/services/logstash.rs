@@ -73,16 +73,24 @@ impl ServiceSpec for LogstashSpec {
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
         if self.pipeline.trim().is_empty() {
-            out.add_hint(
+            out.add(
                 "spec.pipeline",
                 "must not be empty",
                 "write the pipeline: input { ... } output { ... }",
             );
         } else if self.pipeline.len() > MAX_PIPELINE_BYTES {
-            out.add("spec.pipeline", "is larger than 256 KiB");
+            out.add(
+                "spec.pipeline",
+                "is larger than 256 KiB",
+                "split the pipeline over several Logstash services",
+            );
         }
         if self.workers == Some(0) {
-            out.add("spec.workers", "must be at least 1");
+            out.add(
+                "spec.workers",
+                "must be at least 1",
+                "leave it out to use one worker per CPU",
+            );
         }
         if let (Some(output), Some(workers)) = (self.output_workers, self.workers)
             && output > workers
@@ -90,10 +98,15 @@ impl ServiceSpec for LogstashSpec {
             out.add(
                 "spec.outputWorkers",
                 format!("{output} is more than spec.workers ({workers})"),
+                "lower outputWorkers or raise workers",
             );
         }
         if self.batch_size == 0 {
-            out.add("spec.batchSize", "must be at least 1");
+            out.add(
+                "spec.batchSize",
+                "must be at least 1",
+                "leave it out for Logstash's default of 125",
+            );
         }
     }
 }

@@ -80,13 +80,18 @@ impl ServiceSpec for MongoDbSpec {
             out.add(
                 "spec.replicas",
                 format!("a replica set has at most {MAX_MEMBERS} members"),
+                "MongoDB allows 50 members but only 7 voting ones; use shards to grow further",
             );
         }
         if self.shards == 0 {
-            out.add("spec.shards", "must be at least 1");
+            out.add(
+                "spec.shards",
+                "must be at least 1",
+                "use 1 for a replica set",
+            );
         }
         if self.replica_set_only == Some(true) && self.shards > 1 {
-            out.add_hint(
+            out.add(
                 "spec.replicaSetOnly",
                 format!("a plain replica set cannot have {} shards", self.shards),
                 "set shards: 1, or replicaSetOnly: false for a sharded cluster",
@@ -98,6 +103,7 @@ impl ServiceSpec for MongoDbSpec {
                 out.add(
                     "spec.configServers",
                     format!("must be between 1 and {MAX_MEMBERS}"),
+                    "3 config servers are the usual choice",
                 );
             }
         }

@@ -93,13 +93,21 @@ impl ServiceSpec for RedisSpec {
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
         match self.shards {
-            0 => out.add("spec.shards", "must be at least 1"),
-            2 => out.add_hint(
+            0 => out.add(
+                "spec.shards",
+                "must be at least 1",
+                "use 1 (master and replicas) or 3 or more (Redis Cluster)",
+            ),
+            2 => out.add(
                 "spec.shards",
                 "2 shards is not allowed",
                 "use 1 (master and replicas) or 3 or more (Redis Cluster)",
             ),
-            n if n > MAX_SHARDS => out.add("spec.shards", format!("must be at most {MAX_SHARDS}")),
+            n if n > MAX_SHARDS => out.add(
+                "spec.shards",
+                format!("must be at most {MAX_SHARDS}"),
+                "give each shard more memory instead",
+            ),
             _ => {}
         }
         check_memory_size(ctx, out, "spec.memorySize", &self.memory_size, gib(1024));
@@ -107,10 +115,11 @@ impl ServiceSpec for RedisSpec {
             out.add(
                 "spec.replTimeoutSecs",
                 format!("must be at least 60, got {}", self.repl_timeout_secs),
+                "Redis' own default is 60; a shorter timeout drops replicas during normal pauses",
             );
         }
         if self.cluster_mode() && self.storage.static_ip == Some(false) {
-            out.add_hint(
+            out.add(
                 "spec.staticIp",
                 "Redis Cluster needs static IPs",
                 "cluster members announce their IPs to each other; remove staticIp: false",
@@ -125,6 +134,7 @@ impl ServiceSpec for RedisSpec {
             out.add(
                 "spec.configCommandName",
                 "must be a non-empty word of letters, digits, _ and -",
+                "pick a hard-to-guess word such as config-7f3a, or leave it out",
             );
         }
     }

@@ -67,14 +67,22 @@ impl ServiceSpec for TelegrafSpec {
 
     fn check(&self, _ctx: &Context<'_>, out: &mut Problems) {
         if self.collect_interval_secs == 0 {
-            out.add("spec.collectIntervalSecs", "must be at least 1");
+            out.add(
+                "spec.collectIntervalSecs",
+                "must be at least 1",
+                "leave it out for the default of 60 seconds",
+            );
         }
         if self
             .metrics
             .as_ref()
             .is_some_and(|m| m.len() > MAX_METRICS_BYTES)
         {
-            out.add("spec.metrics", "is larger than 16 KiB");
+            out.add(
+                "spec.metrics",
+                "is larger than 16 KiB",
+                "keep only the input plugins you need",
+            );
         }
     }
 }

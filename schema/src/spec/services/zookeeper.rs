@@ -55,6 +55,7 @@ impl ServiceSpec for ZooKeeperSpec {
             out.add(
                 "spec.replicas",
                 format!("an ensemble has at most {MAX_SERVERS} servers"),
+                "more servers slow every write; 3 or 5 is the usual choice",
             );
         }
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
