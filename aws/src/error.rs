@@ -24,6 +24,18 @@ pub enum AwsError {
         /// What was missing.
         what: &'static str,
     },
+    /// A move was accepted but the target ENI does not have the address when read again.
+    #[error("moving {ip} of member {member} from {from} to {to}: {to} does not have it afterwards")]
+    NotMoved {
+        /// The member.
+        member: String,
+        /// The address.
+        ip: std::net::Ipv4Addr,
+        /// The ENI it was on.
+        from: String,
+        /// The ENI it was moved to.
+        to: String,
+    },
     /// Record changes that still failed after splitting the batch by name.
     #[error("{} record name(s) could not be changed: {}", .0.len(), .0.iter().map(|(n, e)| format!("{n} ({e})")).collect::<Vec<_>>().join(", "))]
     Records(Vec<(String, String)>),

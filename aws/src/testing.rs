@@ -237,3 +237,18 @@ pub async fn test_network_sized(
     }
     network
 }
+
+/// Creates an explicit CIDR reservation of `cidr` in `subnet_id` (a zone's `reservedCidr`).
+///
+/// # Panics
+/// When moto refuses the call.
+pub async fn reserve_explicit(client: &aws_sdk_ec2::Client, subnet_id: &str, cidr: &str) {
+    client
+        .create_subnet_cidr_reservation()
+        .subnet_id(subnet_id)
+        .cidr(cidr)
+        .reservation_type(aws_sdk_ec2::types::SubnetCidrReservationType::Explicit)
+        .send()
+        .await
+        .expect("reservation");
+}

@@ -9,8 +9,8 @@ use std::net::Ipv4Addr;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
-use common::Flaky;
-use firecamp_aws::testing::{Moto, test_network};
+use common::{Flaky, Refused};
+use firecamp_aws::testing::{Moto, reserve_explicit, test_network};
 use firecamp_aws::{AwsSettings, CallCounter, Ec2Provider, NetworkInterface};
 
 fn fast() -> AwsSettings {
@@ -49,7 +49,7 @@ async fn one_read_reports_every_used_address_and_the_nodes_enis() {
     let counter = CallCounter::default();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), counter.clone());
     let fx = fixture(&ec2).await;
-    let (subnets, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let (subnets, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
     assert_eq!(counter.get("ec2", "DescribeSubnets"), 1);
     assert_eq!(
         counter.get("ec2", "DescribeNetworkInterfaces"),
@@ -75,7 +75,7 @@ async fn one_read_reports_every_used_address_and_the_nodes_enis() {
             "device-0 ENI of {instance}"
         );
     }
-    ec2.read(&fx.subnets).await.expect("read again");
+    ec2.read(&fx.subnets, &[]).await.expect("read again");
     assert_eq!(
         counter.get("ec2", "DescribeSubnets"),
         1,
@@ -89,7 +89,7 @@ async fn chosen_enis_are_read_again_in_one_call() {
     let counter = CallCounter::default();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), counter.clone());
     let fx = fixture(&ec2).await;
-    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
     let eni = |instance: &str| ec2.eni_of(&interfaces, instance).expect("eni").id.clone();
     let chosen = [eni(&fx.instances[0]), eni(&fx.instances[3])];
     ec2.assign("m-0", &chosen[1], Ipv4Addr::new(10, 0, 32, 40))
@@ -119,7 +119,7 @@ async fn an_address_is_assigned_then_moved_with_its_member() {
     let moto = Moto::start();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
     let fx = fixture(&ec2).await;
-    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
     let node_a = ec2
         .eni_of(&interfaces, &fx.instances[0])
         .expect("eni a")
@@ -134,18 +134,72 @@ async fn an_address_is_assigned_then_moved_with_its_member() {
     ec2.assign("redis-shard0-a-0", &node_a, ip)
         .await
         .expect("assigned");
-    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
     assert_eq!(secondaries(&interfaces, &node_a), [ip]);
-    ec2.move_ip("redis-shard0-a-0", Some(&node_a), &node_b, ip)
+    let counter = CallCounter::default();
+    let mover = Ec2Provider::new(&moto.sdk(), &fast(), counter.clone());
+    mover
+        .move_ip("redis-shard0-a-0", Some(&node_a), &node_b, ip)
         .await
         .expect("moved");
-    let (subnets, interfaces) = ec2.read(&fx.subnets).await.expect("read");
-    assert!(
-        secondaries(&interfaces, &node_a).is_empty(),
-        "unassigned from the old node first"
+    // One AssignPrivateIpAddresses with AllowReassignment=true takes the address over (EC2 API
+    // reference, AssignPrivateIpAddresses: "AllowReassignment — Indicates whether to allow an IP
+    // address that is already assigned to another network interface or instance to be
+    // reassigned"), so it is never free in between; no unassign is sent. moto leaves the
+    // address on the old ENI too, so only the target is checked, as the provider itself does.
+    assert_eq!(counter.get("ec2", "AssignPrivateIpAddresses"), 1);
+    assert_eq!(counter.get("ec2", "UnassignPrivateIpAddresses"), 0);
+    assert_eq!(
+        counter.get("ec2", "DescribeNetworkInterfaces"),
+        1,
+        "the target is read again to check the move"
     );
+    let (subnets, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
     assert_eq!(secondaries(&interfaces, &node_b), [ip]);
     assert!(subnets[0].used_ips.contains(&ip));
+}
+
+/// A provider whose first call EC2 refuses with `InvalidParameterValue` (HTTP 400) without
+/// effect, the code EC2 gives both an unassign of an address the ENI does not hold and other bad
+/// parameters. The request reaches moto with `ip` replaced by an address nobody holds.
+fn invalid_parameter_first(moto: &Moto, ip: Ipv4Addr) -> Ec2Provider {
+    let config = aws_sdk_ec2::config::Builder::from(&moto.sdk())
+        .interceptor(Refused {
+            attempts: Arc::new(AtomicU32::new(0)),
+            rewrite: (ip.to_string(), "10.0.16.99".to_owned()),
+            error: (400, "<Response><Errors><Error><Code>InvalidParameterValue</Code><Message>injected</Message></Error></Errors><RequestID>r</RequestID></Response>".to_owned()),
+        })
+        .build();
+    Ec2Provider::with_client(
+        aws_sdk_ec2::Client::from_conf(config),
+        &fast(),
+        CallCounter::default(),
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unassign_refused_while_the_eni_still_holds_the_address_is_reported() {
+    let moto = Moto::start();
+    let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
+    let fx = fixture(&ec2).await;
+    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
+    let eni = ec2
+        .eni_of(&interfaces, &fx.instances[0])
+        .expect("eni")
+        .id
+        .clone();
+    let held = Ipv4Addr::new(10, 0, 16, 88);
+    ec2.assign("m", &eni, held).await.expect("assigned");
+    let error = invalid_parameter_first(&moto, held)
+        .unassign("m", &eni, held)
+        .await
+        .expect_err("the address is still there: not swallowed");
+    assert_eq!(error.code(), Some("InvalidParameterValue"), "{error}");
+    let absent = Ipv4Addr::new(10, 0, 16, 77);
+    invalid_parameter_first(&moto, absent)
+        .unassign("m", &eni, absent)
+        .await
+        .expect("the ENI does not hold it: the release is done");
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -153,7 +207,7 @@ async fn unassigning_from_a_vanished_eni_or_an_absent_address_is_not_an_error() 
     let moto = Moto::start();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
     let fx = fixture(&ec2).await;
-    let (_, interfaces) = ec2.read(&fx.subnets).await.expect("read");
+    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
     let eni = ec2
         .eni_of(&interfaces, &fx.instances[0])
         .expect("eni")
@@ -200,7 +254,7 @@ async fn injected_throttling_and_server_errors_are_retried_until_the_steps_conve
         counter.clone(),
     );
     let (_, interfaces) = flaky
-        .read(&fx.subnets)
+        .read(&fx.subnets, &[])
         .await
         .expect("read through failures");
     let eni = flaky
@@ -227,9 +281,44 @@ async fn injected_throttling_and_server_errors_are_retried_until_the_steps_conve
         "the two RequestLimitExceeded answers are counted as throttles, the 500s are not: {:?}",
         counter.throttles()
     );
-    let (_, interfaces) = plain.read(&fx.subnets).await.expect("read");
+    let (_, interfaces) = plain.read(&fx.subnets, &[]).await.expect("read");
     assert_eq!(
         secondaries(&interfaces, &eni),
         [Ipv4Addr::new(10, 0, 32, 6)]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn explicit_reservations_are_read_for_the_subnets_that_use_one() {
+    let moto = Moto::start();
+    let counter = CallCounter::default();
+    let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), counter.clone());
+    let fx = fixture(&ec2).await;
+    let reserved = &fx.subnets[1];
+    reserve_explicit(ec2.client(), reserved, "10.0.40.0/26").await;
+    // A `prefix` reservation is for delegated prefixes: EC2 hands its addresses out itself.
+    ec2.client()
+        .create_subnet_cidr_reservation()
+        .subnet_id(reserved)
+        .cidr("10.0.41.0/28")
+        .reservation_type(aws_sdk_ec2::types::SubnetCidrReservationType::Prefix)
+        .send()
+        .await
+        .expect("prefix reservation");
+    let (subnets, _) = ec2
+        .read(&fx.subnets, std::slice::from_ref(reserved))
+        .await
+        .expect("read");
+    assert!(
+        subnets[0].reservations.is_empty(),
+        "zone a was not asked for"
+    );
+    assert_eq!(subnets[1].reservations, ["10.0.40.0/26"]);
+    assert_eq!(counter.get("ec2", "GetSubnetCidrReservations"), 1);
+    ec2.read(&fx.subnets, &[]).await.expect("read");
+    assert_eq!(
+        counter.get("ec2", "GetSubnetCidrReservations"),
+        1,
+        "no zone with reservedCidr, no call"
     );
 }

@@ -67,6 +67,9 @@ pub struct StaticIpRequest {
     pub zone: String,
     /// The subnet the address comes from.
     pub subnet_id: String,
+    /// The explicit CIDR reservation of that subnet the address comes from, if the zone has one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub reserved_cidr: Option<String>,
 }
 
 /// An A record for a member in the cluster's private zone.

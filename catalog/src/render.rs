@@ -96,6 +96,7 @@ fn aws_needs(ctx: &ServiceContext<'_>, members: &[DesiredMember], publish_dns: b
                 member: m.member.name.clone(),
                 zone: zone.name.clone(),
                 subnet_id: zone.subnet_id.clone(),
+                reserved_cidr: zone.reserved_cidr.clone(),
             })
         })
         .collect();

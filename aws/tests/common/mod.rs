@@ -1,12 +1,17 @@
-//! Shared by the AWS provider tests: an SDK interceptor that answers the first attempts of every
-//! call with injected errors, the way throttling and server failures arrive from AWS.
+//! Shared by the AWS provider tests: SDK interceptors that answer the first attempts of every
+//! call with injected errors, the way throttling and server failures arrive from AWS, or make a
+//! call refused without effect.
+
+#![allow(dead_code, reason = "each test binary uses a different part of this module")]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
 
 use aws_smithy_runtime_api::box_error::BoxError;
 use aws_smithy_runtime_api::client::interceptors::Intercept;
-use aws_smithy_runtime_api::client::interceptors::context::BeforeDeserializationInterceptorContextMut;
+use aws_smithy_runtime_api::client::interceptors::context::{
+    BeforeDeserializationInterceptorContextMut, BeforeTransmitInterceptorContextMut,
+};
 use aws_smithy_runtime_api::client::runtime_components::RuntimeComponents;
 use aws_smithy_runtime_api::http::{Response, StatusCode};
 use aws_smithy_types::body::SdkBody;
@@ -37,6 +42,62 @@ impl Intercept for Flaky {
             .ok()
             .and_then(|a| self.errors.get(a))
         {
+            *context.response_mut() = Response::new(
+                StatusCode::try_from(*status).expect("status"),
+                SdkBody::from(body.clone()),
+            );
+        }
+        Ok(())
+    }
+}
+
+/// Makes the first call refused by EC2 without effect: its request body has `from` replaced by
+/// `to` (of the same length) before it is sent, so moto acts on something else, and its answer
+/// is replaced by `error` (HTTP status and body).
+#[derive(Debug)]
+pub struct Refused {
+    /// Calls seen so far.
+    pub attempts: Arc<AtomicU32>,
+    /// What the first request's body has in place of what.
+    pub rewrite: (String, String),
+    /// The answer to the first call.
+    pub error: (u16, String),
+}
+
+impl Intercept for Refused {
+    fn name(&self) -> &'static str {
+        "Refused"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.attempts.load(Ordering::SeqCst) == 0 {
+            let request = context.request_mut();
+            let body = request
+                .body()
+                .bytes()
+                .map(|b| String::from_utf8_lossy(b).into_owned());
+            let (from, to) = &self.rewrite;
+            assert_eq!(from.len(), to.len(), "the rewrite keeps the body's length");
+            if let Some(body) = body {
+                *request.body_mut() = SdkBody::from(body.replace(from.as_str(), to));
+            }
+        }
+        Ok(())
+    }
+
+    fn modify_before_deserialization(
+        &self,
+        context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if self.attempts.fetch_add(1, Ordering::SeqCst) == 0 {
+            let (status, body) = &self.error;
             *context.response_mut() = Response::new(
                 StatusCode::try_from(*status).expect("status"),
                 SdkBody::from(body.clone()),

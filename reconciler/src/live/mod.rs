@@ -112,6 +112,13 @@ pub struct Subnet {
     /// Addresses in use.
     #[serde(default)]
     pub used_ips: Vec<Ipv4Addr>,
+    /// IPv4 prefixes delegated to ENIs in the subnet (the CNI's prefix mode), e.g. `10.0.16.32/28`:
+    /// every address in them is taken.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub prefixes: Vec<String>,
+    /// CIDRs of the subnet's explicit CIDR reservations (read only for zones with `reservedCidr`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reservations: Vec<String>,
 }
 
 /// A recorded static IP.

@@ -119,6 +119,42 @@ impl Desired {
             && recorded_policies.get(service).map(String::as_str) == Some("Delete")
     }
 
+    /// This desired state with `held` (service → reason) moved to `rejected`, and every service
+    /// that depends on or references one of them too (see `hold_back_dependents`).
+    #[must_use]
+    pub fn holding_back(&self, held: &BTreeMap<String, String>) -> Self {
+        let mut reduced = self.clone();
+        reduced.services.retain(|s| !held.contains_key(&s.name));
+        reduced
+            .rejected
+            .extend(held.iter().map(|(s, r)| (s.clone(), r.clone())));
+        loop {
+            let dependents: Vec<(String, String)> = reduced
+                .services
+                .iter()
+                .filter_map(|s| {
+                    let blocker = s
+                        .depends_on
+                        .iter()
+                        .find(|d| reduced.rejected.contains_key(*d))?;
+                    Some((s.name.clone(), blocker.clone()))
+                })
+                .collect();
+            if dependents.is_empty() {
+                return reduced;
+            }
+            for (service, blocker) in dependents {
+                reduced.services.retain(|s| s.name != service);
+                reduced.rejected.insert(
+                    service,
+                    format!(
+                        "it depends on {blocker}, which is held back; nothing is changed or deleted"
+                    ),
+                );
+            }
+        }
+    }
+
     /// True when a service must be left exactly as it is.
     #[must_use]
     pub fn is_untouchable(&self, service: &str) -> bool {

@@ -27,7 +27,7 @@ pub use model::{
     Action, FieldChange, PLAN_FORMAT_VERSION, Plan, PlannedMember, Provider, Step, Summary,
     Untouched,
 };
-pub use static_ips::{Allocation, AllocationError};
+pub use static_ips::{Allocation, Allocations, ZoneProblem};
 
 use self::draft::Drafts;
 use self::kubernetes::Known;
@@ -56,9 +56,6 @@ pub enum PlanError {
         "the specs describe no service but firecamp manages {0} service(s); refusing to delete them all (use --allow-empty if that is meant)"
     )]
     EmptyDesired(usize),
-    /// A static IP cannot be allocated.
-    #[error("cannot allocate a static IP")]
-    Allocation(#[source] AllocationError),
     /// A desired service has no document to render it from (a bug in firecamp).
     #[error("service {0} is desired but has no document to render it from")]
     MissingDocument(String),
@@ -123,7 +120,19 @@ fn plan_with(
         .filter_map(|(s, (policy, _))| policy.clone().map(|p| (s.clone(), p)))
         .collect();
     let index = LiveIndex::new(live);
-    let allocations = static_ips::allocate(desired, live).map_err(PlanError::Allocation)?;
+    let mut allocations = static_ips::allocate(desired, live);
+    // A zone that cannot give a service its new addresses holds back only that service (and
+    // what depends on it); the others are planned as usual, their addresses chosen again
+    // without it.
+    let reduced;
+    let desired = if allocations.held_back.is_empty() {
+        desired
+    } else {
+        reduced = desired.holding_back(&allocations.held_back);
+        allocations = static_ips::allocate(&reduced, live);
+        &reduced
+    };
+    let allocations = allocations.members;
     let mut drafts = Drafts::default();
     kubernetes::plan_objects(
         desired,

@@ -1,5 +1,5 @@
-//! The AWS side of the live model and of a plan: subnets' used addresses, the nodes' ENIs and the
-//! zone's records read through firecamp-aws; EC2 and Route53 steps carried out in plan order.
+//! The AWS side of the live model and of a plan: subnets' used addresses, delegated prefixes and
+//! explicit reservations, the nodes' ENIs and the zone's records read through firecamp-aws; EC2 and Route53 steps carried out in plan order.
 
 use std::collections::BTreeSet;
 use std::net::Ipv4Addr;
@@ -65,13 +65,22 @@ impl AwsProviders {
             .iter()
             .map(|z| z.subnet_id.clone())
             .collect();
-        let (usage, interfaces) = self.ec2.read(&subnet_ids).await?;
+        let reserved: Vec<String> = cluster
+            .spec
+            .zones
+            .iter()
+            .filter(|z| z.reserved_cidr.is_some())
+            .map(|z| z.subnet_id.clone())
+            .collect();
+        let (usage, interfaces) = self.ec2.read(&subnet_ids, &reserved).await?;
         live.subnets = usage
             .into_iter()
             .map(|s| Subnet {
                 id: s.id,
                 cidr: s.cidr,
                 used_ips: s.used_ips,
+                prefixes: s.prefixes,
+                reservations: s.reservations,
             })
             .collect();
         for node in &mut live.nodes {

@@ -89,6 +89,9 @@ pub fn base_live() -> LiveState {
             id: subnet.to_owned(),
             cidr: format!("10.0.{third}.0/20"),
             used_ips: used,
+            prefixes: Vec::new(),
+            // The examples' zone c takes its addresses from this explicit reservation.
+            reservations: vec![format!("10.0.{third}.0/26")],
         });
     }
     live

@@ -11,7 +11,7 @@ use firecamp::plan::{Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::providers::kubernetes::{KubeWriter, WriteOptions};
 use firecamp::providers::read_live_state;
-use firecamp_aws::testing::{Moto, TestNetwork, test_network_sized};
+use firecamp_aws::testing::{Moto, TestNetwork, reserve_explicit, test_network_sized};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
 use k8s_openapi::api::batch::v1::Job;
@@ -61,6 +61,8 @@ pub async fn world() -> World {
         NODES_PER_ZONE,
     )
     .await;
+    // The examples' zone c takes its static IPs from an explicit reservation.
+    reserve_explicit(aws.ec2.client(), &network.subnets[2].0, "10.0.48.0/26").await;
     let cluster = TestCluster::start_holding(turn, &network).await;
     World {
         moto,

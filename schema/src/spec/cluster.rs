@@ -34,6 +34,9 @@ pub struct ClusterSpec {
     /// Values services take when they leave a field out.
     #[serde(default)]
     pub defaults: ServiceDefaults,
+    /// The network interfaces members' static IPs live on.
+    #[serde(default)]
+    pub static_ips: StaticIpSpec,
 }
 
 /// One availability zone.
@@ -43,23 +46,72 @@ pub struct ClusterSpec {
 pub struct ZoneSpec {
     /// Zone name, e.g. `us-east-1a`.
     pub name: String,
-    /// Subnet of this zone static IPs are allocated from, e.g. `subnet-0a1b2c3d4e5f60718`.
+    /// Subnet of this zone static IPs are allocated from, e.g. `subnet-0a1b2c3d4e5f60718`: a
+    /// subnet only firecamp uses, unless `reservedCidr` is given.
     #[schemars(pattern(patterns::SUBNET_ID))]
     pub subnet_id: String,
+    /// An explicit subnet CIDR reservation in `subnetId` (e.g. `10.0.32.0/27`) static IPs are
+    /// taken from, for a subnet the nodes share; EC2 never hands its addresses out by itself.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[schemars(pattern(patterns::IPV4_CIDR))]
+    pub reserved_cidr: Option<String>,
 }
 
-/// The private Route53 zone members are published in.
+/// Most security groups AWS lets one network interface have.
+pub const MAX_SECURITY_GROUPS: usize = 16;
+
+/// The per-node network interfaces that carry members' static IPs (see `docs/static-ips.md`).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "camelCase")]
 #[schemars(deny_unknown_fields)]
+pub struct StaticIpSpec {
+    /// Security groups of those interfaces, e.g. `sg-0a1b2c3d4e5f60719` (default: the VPC's
+    /// default group).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    #[schemars(inner(pattern(patterns::SECURITY_GROUP_ID)), length(max = 16))]
+    pub security_group_ids: Vec<String>,
+    /// Who attaches the interfaces to the nodes (default `firecamp`).
+    #[serde(default)]
+    pub interfaces: InterfaceSource,
+}
+
+/// Who attaches the static-IP interface of each node.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+pub enum InterfaceSource {
+    /// firecamp creates, attaches and deletes one interface per node.
+    #[default]
+    Firecamp,
+    /// The node group's launch template attaches it; firecamp only adopts interfaces carrying
+    /// its owner tag and never creates or deletes one.
+    LaunchTemplate,
+}
+
+/// The private Route53 zone members are published in.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "camelCase")]
+#[schemars(deny_unknown_fields)]
 pub struct DnsSpec {
-    /// Domain of the private hosted zone (default `<cluster name>-firecamp.com`).
+    /// Domain of the private hosted zone (default `<cluster name>.firecamp.internal`).
     #[schemars(pattern(patterns::DOMAIN), length(max = 253))]
     pub domain: Option<String>,
     /// TTL of member records in seconds (default 5, so moves are seen quickly).
     #[serde(default = "default_ttl")]
     pub ttl: u32,
 }
+
+impl Default for DnsSpec {
+    fn default() -> Self {
+        Self {
+            domain: None,
+            ttl: default_ttl(),
+        }
+    }
+}
+
+/// What the default domain appends to the cluster name: `.internal` is reserved for private use
+/// (ICANN Board resolution of 29 July 2024), so nobody can register the name on the internet.
+pub const DEFAULT_DOMAIN_SUFFIX: &str = "firecamp.internal";
 
 /// CloudWatch Logs settings.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -111,11 +163,11 @@ pub const LOG_RETENTION_DAYS: [u32; 22] = [
 impl ClusterSpec {
     /// The DNS domain of the cluster: `spec.dns.domain` without a final `.` (Route53 and the
     /// live model name records without it, so a domain written fully qualified must not render
-    /// as a different name), else `<name>-firecamp.com`.
+    /// as a different name), else `<name>.firecamp.internal`.
     #[must_use]
     pub fn domain(&self, cluster_name: &str) -> String {
         self.dns.domain.as_deref().map_or_else(
-            || format!("{cluster_name}-firecamp.com"),
+            || format!("{cluster_name}.{DEFAULT_DOMAIN_SUFFIX}"),
             |domain| domain.strip_suffix('.').unwrap_or(domain).to_owned(),
         )
     }
@@ -141,4 +193,40 @@ const fn default_true() -> bool {
 
 const fn default_retention() -> u32 {
     120
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spec(dns: Option<serde_json::Value>) -> ClusterSpec {
+        let mut value =
+            serde_json::json!({"region": "us-east-1", "vpcId": "vpc-0a1b2c3d", "zones": []});
+        if let Some(dns) = dns {
+            value["dns"] = dns;
+        }
+        serde_json::from_value(value).expect("a Cluster spec")
+    }
+
+    #[test]
+    fn the_ttl_is_five_seconds_whether_or_not_dns_is_written() {
+        assert_eq!(spec(None).dns.ttl, 5, "no dns block");
+        assert_eq!(spec(Some(serde_json::json!({}))).dns.ttl, 5, "an empty one");
+        assert_eq!(spec(Some(serde_json::json!({"ttl": 60}))).dns.ttl, 60);
+    }
+
+    #[test]
+    fn the_default_domain_is_under_the_reserved_internal_name() {
+        assert_eq!(spec(None).domain("prod"), "prod.firecamp.internal");
+        let written = spec(Some(serde_json::json!({"domain": "db.example.internal."})));
+        assert_eq!(written.domain("prod"), "db.example.internal");
+    }
+
+    #[test]
+    fn static_ip_interfaces_default_to_firecamp_with_no_groups() {
+        let spec = spec(None);
+        assert_eq!(spec.static_ips.interfaces, InterfaceSource::Firecamp);
+        assert!(spec.static_ips.security_group_ids.is_empty());
+        assert!(spec.zones.iter().all(|z| z.reserved_cidr.is_none()));
+    }
 }

@@ -18,7 +18,7 @@ use std::path::PathBuf;
 
 use serde::Serialize;
 
-pub use cluster::ClusterSpec;
+pub use cluster::{ClusterSpec, InterfaceSource, StaticIpSpec, ZoneSpec};
 pub use common::{API_VERSION, DeletionPolicy, Metadata};
 pub use kind::{Service, ServiceKind};
 

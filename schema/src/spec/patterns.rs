@@ -30,6 +30,12 @@ pub const VPC_ID: &str = r"^vpc-([0-9a-f]{8}|[0-9a-f]{17})$";
 /// A subnet id: `is_aws_id(_, "subnet")`.
 pub const SUBNET_ID: &str = r"^subnet-([0-9a-f]{8}|[0-9a-f]{17})$";
 
+/// A security group id: `is_aws_id(_, "sg")`.
+pub const SECURITY_GROUP_ID: &str = r"^sg-([0-9a-f]{8}|[0-9a-f]{17})$";
+
+/// An IPv4 CIDR block of prefix /16 to /32, without leading zeros: `ipv4_cidr`.
+pub const IPV4_CIDR: &str = r"^((25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])\.){3}(25[0-5]|2[0-4][0-9]|1[0-9][0-9]|[1-9]?[0-9])/(1[6-9]|2[0-9]|3[0-2])$";
+
 /// An HTTP header name or method: `check_token`.
 pub const TOKEN: &str = r"^[A-Za-z0-9!#$%&*+.^_`|~-]+$";
 
@@ -48,7 +54,7 @@ mod tests {
     use crate::problem::Problems;
     use crate::spec::text_rules::is_dns_subdomain;
     use crate::spec::text_rules::{check_name, check_path, check_token, check_topic};
-    use crate::validate::names::{domain_problem, is_aws_id, is_region, label_problem};
+    use crate::validate::names::{domain_problem, ipv4_cidr, is_aws_id, is_region, label_problem};
 
     /// A pattern, the check it stands for, and the `maxLength` the schema adds (in characters).
     type Pair = (&'static str, &'static str, fn(&str) -> bool, Option<usize>);
@@ -67,6 +73,13 @@ mod tests {
         ("REGION", REGION, is_region, None),
         ("VPC_ID", VPC_ID, |v| is_aws_id(v, "vpc"), None),
         ("SUBNET_ID", SUBNET_ID, |v| is_aws_id(v, "subnet"), None),
+        (
+            "SECURITY_GROUP_ID",
+            SECURITY_GROUP_ID,
+            |v| is_aws_id(v, "sg"),
+            None,
+        ),
+        ("IPV4_CIDR", IPV4_CIDR, |v| ipv4_cidr(v).is_some(), None),
         ("TOKEN", TOKEN, |v| passes(check_token, v), None),
         ("URL_PATH", URL_PATH, |v| passes(check_path, v), None),
         ("TOPIC", TOPIC, |v| passes(check_topic, v), Some(249)),
@@ -99,6 +112,17 @@ mod tests {
             "\u{e9}",
             "vpc-",
             "subnet-",
+            "sg-",
+            "10",
+            "255",
+            "256",
+            "01",
+            "/16",
+            "/15",
+            "/32",
+            "/33",
+            "/2",
+            "10.0.32.0/27",
             "0a1b2c3d",
             "0a1b2c3d4e5f60718",
             "us",
@@ -133,7 +157,9 @@ mod tests {
     #[test]
     fn the_patterns_accept_the_documented_examples() {
         for (pattern, value) in [
-            (DOMAIN, "prod-firecamp.com."),
+            (DOMAIN, "prod.firecamp.internal."),
+            (IPV4_CIDR, "10.0.32.0/27"),
+            (SECURITY_GROUP_ID, "sg-0a1b2c3d4e5f60719"),
             (REGION, "us-gov-west-1"),
             (TOPIC, "..logs"),
             (URL_PATH, "/kibana/app"),

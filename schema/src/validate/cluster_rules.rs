@@ -2,14 +2,13 @@
 
 use std::collections::BTreeMap;
 
-use super::names::{domain_hint, domain_problem, is_aws_id, is_region, label_hint, label_problem};
+use super::names::{
+    domain_hint, domain_problem, ipv4_cidr, is_aws_id, is_region, label_hint, label_problem,
+};
 use super::resource_rules::{check_resources, check_volume};
 use crate::problem::Problems;
-use crate::spec::cluster::LOG_RETENTION_DAYS;
+use crate::spec::cluster::{LOG_RETENTION_DAYS, MAX_SECURITY_GROUPS, ZoneSpec};
 use crate::spec::{ClusterSpec, Metadata};
-
-/// Longest cluster name whose default domain label `<name>-firecamp` fits in 63 characters.
-const MAX_NAME_WITH_DEFAULT_DOMAIN: usize = 54;
 
 /// Largest TTL Route53 accepts.
 const MAX_TTL: u32 = 2_147_483_647;
@@ -18,12 +17,6 @@ const MAX_TTL: u32 = 2_147_483_647;
 pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut Problems) {
     if let Some(problem) = label_problem(&metadata.name) {
         out.add("metadata.name", problem, label_hint(&metadata.name));
-    } else if spec.dns.domain.is_none() && metadata.name.len() > MAX_NAME_WITH_DEFAULT_DOMAIN {
-        out.add(
-            "metadata.name",
-            format!("is longer than {MAX_NAME_WITH_DEFAULT_DOMAIN} characters, too long for the default domain <name>-firecamp.com"),
-            "shorten the name or set spec.dns.domain",
-        );
     }
     if !is_region(&spec.region) {
         out.add(
@@ -40,6 +33,7 @@ pub(crate) fn check_cluster(metadata: &Metadata, spec: &ClusterSpec, out: &mut P
         );
     }
     check_zones(spec, out);
+    check_security_groups(&spec.static_ips.security_group_ids, out);
     if let Some(domain) = &spec.dns.domain
         && let Some(problem) = domain_problem(domain)
     {
@@ -136,6 +130,67 @@ fn check_zones(spec: &ClusterSpec, out: &mut Problems) {
                     zone.subnet_id
                 ),
                 "a subnet lives in one zone; give each zone its own subnet",
+            );
+        }
+        check_reserved_cidr(&path, zone, out);
+    }
+}
+
+/// A reservation is a CIDR block: its address is the block's first one (EC2 refuses host bits).
+fn check_reserved_cidr(path: &str, zone: &ZoneSpec, out: &mut Problems) {
+    let Some(cidr) = &zone.reserved_cidr else {
+        return;
+    };
+    let field = format!("{path}.reservedCidr");
+    let Some((address, prefix)) = ipv4_cidr(cidr) else {
+        out.add(
+            &field,
+            format!(
+                "\"{}\" is not an IPv4 CIDR block of /16 to /32",
+                cidr.escape_debug()
+            ),
+            "the CIDR of an explicit subnet CIDR reservation, e.g. 10.0.32.0/27",
+        );
+        return;
+    };
+    let mask = u32::MAX.checked_shl(32 - u32::from(prefix)).unwrap_or(0);
+    let network = std::net::Ipv4Addr::from(u32::from(address) & mask);
+    if network != address {
+        out.add(
+            &field,
+            format!("\"{cidr}\" has host bits set"),
+            format!("write the block's first address: {network}/{prefix}"),
+        );
+    }
+}
+
+/// Security group ids of the static-IP interfaces: well formed, each once, at most 16.
+fn check_security_groups(ids: &[String], out: &mut Problems) {
+    let field = "spec.staticIps.securityGroupIds";
+    if ids.len() > MAX_SECURITY_GROUPS {
+        out.add(
+            field,
+            format!(
+                "lists {} groups; a network interface takes at most {MAX_SECURITY_GROUPS}",
+                ids.len()
+            ),
+            "merge the rules into fewer groups",
+        );
+    }
+    let mut seen = BTreeMap::new();
+    for (i, id) in ids.iter().enumerate() {
+        if !is_aws_id(id, "sg") {
+            out.add(
+                &format!("{field}[{i}]"),
+                format!("\"{}\" is not a security group id", id.escape_debug()),
+                "e.g. sg-0a1b2c3d4e5f60719",
+            );
+        }
+        if let Some(first) = seen.insert(id.as_str(), i) {
+            out.add(
+                &format!("{field}[{i}]"),
+                format!("\"{id}\" is listed twice (also {field}[{first}])"),
+                "list each group once",
             );
         }
     }

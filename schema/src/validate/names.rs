@@ -1,4 +1,6 @@
-//! Name rules: DNS-1123 labels, DNS names, AWS identifiers.
+//! Name rules: DNS-1123 labels, DNS names, AWS identifiers, CIDR blocks.
+
+use std::net::Ipv4Addr;
 
 /// Longest DNS label.
 pub const MAX_LABEL: usize = 63;
@@ -28,7 +30,7 @@ pub(crate) fn label_problem(name: &str) -> Option<String> {
 pub(crate) fn domain_problem(written: &str) -> Option<String> {
     let name = written.strip_suffix('.').unwrap_or(written);
     if name.is_empty() {
-        return Some("is empty (a domain such as example-firecamp.com is needed)".to_owned());
+        return Some("is empty (a domain such as prod.firecamp.internal is needed)".to_owned());
     }
     if written.len() > 253 {
         return Some(format!(
@@ -38,7 +40,7 @@ pub(crate) fn domain_problem(written: &str) -> Option<String> {
     }
     if !name.contains('.') {
         return Some(format!(
-            "\"{}\" needs at least two labels, e.g. example-firecamp.com",
+            "\"{}\" needs at least two labels, e.g. prod.firecamp.internal",
             name.escape_debug()
         ));
     }
@@ -83,7 +85,7 @@ pub(crate) fn domain_hint(written: &str) -> String {
         .filter(|l| !l.is_empty())
         .collect();
     match labels.as_slice() {
-        [] => "write a domain of two or more labels, e.g. example-firecamp.com".to_owned(),
+        [] => "write a domain of two or more labels, e.g. prod.firecamp.internal".to_owned(),
         [one] => format!("e.g. {one}.internal, or leave dns.domain out for the default"),
         many => format!("e.g. {}", many.join(".")),
     }
@@ -99,6 +101,28 @@ pub(crate) fn is_aws_id(text: &str, prefix: &str) -> bool {
                     .chars()
                     .all(|c| c.is_ascii_digit() || ('a'..='f').contains(&c))
         })
+}
+
+/// The address and prefix length of an IPv4 CIDR block of prefix /16 to /32 written in dotted
+/// decimal without leading zeros (`10.0.32.0/27`), else `None`.
+pub(crate) fn ipv4_cidr(text: &str) -> Option<(Ipv4Addr, u8)> {
+    let (address, prefix) = text.split_once('/')?;
+    let decimal = |p: &str| {
+        !p.is_empty()
+            && p.len() <= 3
+            && p.chars().all(|c| c.is_ascii_digit())
+            && (p == "0" || !p.starts_with('0'))
+    };
+    let octets: Vec<&str> = address.split('.').collect();
+    if octets.len() != 4 || !octets.iter().all(|o| decimal(o)) || !decimal(prefix) {
+        return None;
+    }
+    let mut bytes = [0u8; 4];
+    for (byte, octet) in bytes.iter_mut().zip(&octets) {
+        *byte = octet.parse().ok()?;
+    }
+    let prefix: u8 = prefix.parse().ok().filter(|p| (16..=32).contains(p))?;
+    Some((Ipv4Addr::from(bytes), prefix))
 }
 
 /// True for a region name such as `us-east-1` or `us-gov-west-1`.
@@ -138,6 +162,33 @@ mod tests {
         assert!(is_region("eu-west-3"));
         assert!(is_region("us-gov-west-1"));
         assert!(!is_region("useast1"));
+        assert!(is_aws_id("sg-0a1b2c3d4e5f60719", "sg"));
+    }
+
+    #[test]
+    fn cidr_blocks() {
+        assert_eq!(
+            ipv4_cidr("10.0.32.0/27"),
+            Some((Ipv4Addr::new(10, 0, 32, 0), 27))
+        );
+        assert_eq!(
+            ipv4_cidr("10.0.32.7/32"),
+            Some((Ipv4Addr::new(10, 0, 32, 7), 32))
+        );
+        for bad in [
+            "10.0.32.0",
+            "10.0.32/27",
+            "10.0.032.0/27",
+            "10.0.32.0/15",
+            "10.0.32.0/33",
+            "256.0.0.0/16",
+            "10.0.32.0/027",
+            "10.0.32.0/",
+            " 10.0.32.0/27",
+            "a.b.c.d/16",
+        ] {
+            assert_eq!(ipv4_cidr(bad), None, "{bad}");
+        }
     }
 
     #[test]

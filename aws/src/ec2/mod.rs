@@ -7,12 +7,14 @@ use std::sync::Mutex;
 
 use aws_config::SdkConfig;
 use aws_sdk_ec2::Client;
-use aws_sdk_ec2::types::Filter;
+use aws_sdk_ec2::types::{Filter, SubnetCidrReservationType};
 
 use crate::calls::{CallCounter, RateLimiter};
 use crate::error::AwsError;
 use crate::settings::AwsSettings;
 use crate::throttles::ThrottleCounter;
+
+mod addresses;
 
 const PROVIDER: &str = "ec2";
 
@@ -27,6 +29,10 @@ pub struct SubnetUsage {
     pub zone: String,
     /// Addresses in use, sorted.
     pub used_ips: Vec<Ipv4Addr>,
+    /// IPv4 prefixes delegated to ENIs in the subnet, sorted.
+    pub prefixes: Vec<String>,
+    /// CIDRs of the subnet's explicit CIDR reservations, when they were asked for.
+    pub reservations: Vec<String>,
 }
 
 /// A network interface in one of the subnets.
@@ -44,6 +50,8 @@ pub struct NetworkInterface {
     pub primary_ip: Option<Ipv4Addr>,
     /// Secondary private addresses.
     pub secondary_ips: Vec<Ipv4Addr>,
+    /// IPv4 prefixes delegated to it (the CNI's prefix mode).
+    pub prefixes: Vec<String>,
 }
 
 /// Which ENIs a DescribeNetworkInterfaces call asks for.
@@ -91,6 +99,11 @@ fn interface(eni: &aws_sdk_ec2::types::NetworkInterface) -> NetworkInterface {
             .filter(|(_, primary)| !primary)
             .map(|(ip, _)| *ip)
             .collect(),
+        prefixes: eni
+            .ipv4_prefixes()
+            .iter()
+            .filter_map(|p| p.ipv4_prefix().map(str::to_owned))
+            .collect(),
     }
 }
 
@@ -137,15 +150,21 @@ impl Ec2Provider {
     }
 
     /// Reads the subnets' usage and every ENI in them: one DescribeSubnets the first time (CIDRs
-    /// and zones do not change), then one DescribeNetworkInterfaces call per page.
+    /// and zones do not change), then one DescribeNetworkInterfaces call per page, and one
+    /// GetSubnetCidrReservations per subnet of `reserved` (zones with a `reservedCidr`).
     ///
     /// # Errors
     /// A failed call, or a subnet that does not exist.
     pub async fn read(
         &self,
         subnet_ids: &[String],
+        reserved: &[String],
     ) -> Result<(Vec<SubnetUsage>, Vec<NetworkInterface>), AwsError> {
         self.load_subnets(subnet_ids).await?;
+        let mut reservations = BTreeMap::new();
+        for subnet in reserved.iter().filter(|s| subnet_ids.contains(s)) {
+            reservations.insert(subnet.clone(), self.explicit_reservations(subnet).await?);
+        }
         let mut interfaces = self.describe(Lookup::Subnets(subnet_ids)).await?;
         interfaces.sort_by(|a, b| a.id.cmp(&b.id));
         let known = self.subnets.lock().map(|s| s.clone()).unwrap_or_default();
@@ -163,11 +182,19 @@ impl Ec2Provider {
                     })
                     .collect();
                 used.sort();
+                let mut prefixes: Vec<String> = interfaces
+                    .iter()
+                    .filter(|e| &e.subnet_id == id)
+                    .flat_map(|e| e.prefixes.iter().cloned())
+                    .collect();
+                prefixes.sort();
                 SubnetUsage {
                     id: id.clone(),
                     cidr: cidr.clone(),
                     zone: zone.clone(),
                     used_ips: used,
+                    prefixes,
+                    reservations: reservations.get(id).cloned().unwrap_or_default(),
                 }
             })
             .collect();
@@ -186,6 +213,41 @@ impl Ec2Provider {
         let mut interfaces = self.describe(Lookup::Ids(ids)).await?;
         interfaces.sort_by(|a, b| a.id.cmp(&b.id));
         Ok(interfaces)
+    }
+
+    /// The CIDRs of the subnet's IPv4 reservations of type `explicit`, page by page: only those
+    /// are never handed out by EC2's own assignment (EC2 CreateSubnetCidrReservation: "explicit
+    /// — You assign the reserved IP addresses to network interfaces").
+    async fn explicit_reservations(&self, subnet: &str) -> Result<Vec<String>, AwsError> {
+        let mut cidrs = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            self.counter.count(PROVIDER, "GetSubnetCidrReservations");
+            let page = self
+                .client
+                .get_subnet_cidr_reservations()
+                .subnet_id(subnet)
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::call("GetSubnetCidrReservations", format!("subnet {subnet}"), &e)
+                })?;
+            cidrs.extend(
+                page.subnet_ipv4_cidr_reservations()
+                    .iter()
+                    .filter(|r| r.reservation_type() == Some(&SubnetCidrReservationType::Explicit))
+                    .filter_map(|r| r.cidr().map(str::to_owned)),
+            );
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                cidrs.sort();
+                return Ok(cidrs);
+            }
+        }
     }
 
     /// DescribeNetworkInterfaces, page by page.
@@ -276,76 +338,5 @@ impl Ec2Provider {
             e.instance_id.as_deref() == Some(instance_id)
                 && e.device_index == Some(self.device_index)
         })
-    }
-
-    /// Puts `ip` on `eni` for `member` (never taking it from another ENI).
-    ///
-    /// # Errors
-    /// A failed call, naming the member, ENI and IP.
-    pub async fn assign(&self, member: &str, eni: &str, ip: Ipv4Addr) -> Result<(), AwsError> {
-        self.writes.acquire().await;
-        self.counter.count(PROVIDER, "AssignPrivateIpAddresses");
-        self.client
-            .assign_private_ip_addresses()
-            .network_interface_id(eni)
-            .private_ip_addresses(ip.to_string())
-            .allow_reassignment(false)
-            .send()
-            .await
-            .map_err(|e| {
-                AwsError::call(
-                    "AssignPrivateIpAddresses",
-                    format!("member {member}, ENI {eni}, IP {ip}"),
-                    &e,
-                )
-            })?;
-        Ok(())
-    }
-
-    /// Takes `ip` off `eni`; an ENI that no longer exists or no longer holds it is fine.
-    ///
-    /// # Errors
-    /// Any other failure, naming the member, ENI and IP.
-    pub async fn unassign(&self, member: &str, eni: &str, ip: Ipv4Addr) -> Result<(), AwsError> {
-        self.writes.acquire().await;
-        self.counter.count(PROVIDER, "UnassignPrivateIpAddresses");
-        let result = self
-            .client
-            .unassign_private_ip_addresses()
-            .network_interface_id(eni)
-            .private_ip_addresses(ip.to_string())
-            .send()
-            .await;
-        match result {
-            Ok(_) => Ok(()),
-            Err(error) => {
-                let error = AwsError::call(
-                    "UnassignPrivateIpAddresses",
-                    format!("member {member}, ENI {eni}, IP {ip}"),
-                    &error,
-                );
-                match error.code() {
-                    Some("InvalidNetworkInterfaceID.NotFound" | "InvalidParameterValue") => Ok(()),
-                    _ => Err(error),
-                }
-            }
-        }
-    }
-
-    /// Moves `ip` from `from` (if it is still anywhere) to `to`: unassign, then assign.
-    ///
-    /// # Errors
-    /// As [`Ec2Provider::unassign`] and [`Ec2Provider::assign`].
-    pub async fn move_ip(
-        &self,
-        member: &str,
-        from: Option<&str>,
-        to: &str,
-        ip: Ipv4Addr,
-    ) -> Result<(), AwsError> {
-        if let Some(from) = from {
-            self.unassign(member, from, ip).await?;
-        }
-        self.assign(member, to, ip).await
     }
 }

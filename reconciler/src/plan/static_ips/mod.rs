@@ -1,0 +1,128 @@
+//! Static IPs: allocations chosen (`allocate`), then the steps that give them out. An allocated
+//! IP is assigned to the ENI of the node its member runs on (moved from another node's ENI if it
+//! is there), and released only when its service was deleted with `deletionPolicy: Delete`.
+
+mod allocate;
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde_json::json;
+
+pub use allocate::{
+    Allocation, Allocations, ZoneProblem, allocate, cidr_block, lowest_free, usable_range,
+    zone_range,
+};
+
+use super::desired::Desired;
+use super::draft::{Drafts, Rank, StepSpec};
+use super::model::{Action, Provider};
+use crate::live::LiveIndex;
+
+/// Adds allocate, assign, move and release steps.
+pub(crate) fn plan_static_ips(
+    desired: &Desired,
+    index: &LiveIndex<'_>,
+    allocations: &BTreeMap<String, Allocation>,
+    policies: &BTreeMap<String, String>,
+    out: &mut Drafts,
+) {
+    let mut undecided = BTreeSet::new();
+    for (member, allocation) in allocations {
+        let service = Some(allocation.service.as_str());
+        if allocation.new {
+            let (ip, reason) = match allocation.ip {
+                Some(ip) => (
+                    json!(ip.to_string()),
+                    format!(
+                        "new member: lowest free address of {}",
+                        allocation.subnet_id
+                    ),
+                ),
+                None => {
+                    undecided.insert(allocation.subnet_id.clone());
+                    (
+                        serde_json::Value::Null,
+                        format!(
+                            "new member: an address of {} (decided against live data)",
+                            allocation.subnet_id
+                        ),
+                    )
+                }
+            };
+            out.push(
+                StepSpec {
+                    provider: Provider::Ec2,
+                    action: Action::AllocateIp,
+                    id: format!("ec2:allocate/{member}"),
+                    resource: format!("static IP of {member}"),
+                    service,
+                    rank: Rank::Config,
+                    reason,
+                },
+                None,
+                Some(json!({"member": member, "ip": ip, "subnetId": allocation.subnet_id})),
+                Vec::new(),
+                false,
+            );
+        } else {
+            out.in_sync();
+        }
+        let Some(address) = allocation.ip else {
+            continue;
+        };
+        let ip = address.to_string();
+        let Some(node) = index.node_of(member) else {
+            continue;
+        };
+        if node.eni.secondary_ips.contains(&address) {
+            continue;
+        }
+        let holder = index.holder(address);
+        let (action, reason, before) = match holder {
+            Some(old) => (
+                Action::MoveIp,
+                format!(
+                    "{member} now runs on {}; {ip} is still on {}",
+                    node.name, old.name
+                ),
+                Some(json!({"eni": old.eni.id, "node": old.name})),
+            ),
+            None => (
+                Action::AssignIp,
+                format!("{member} runs on {}", node.name),
+                None,
+            ),
+        };
+        out.push(
+            StepSpec {
+                provider: Provider::Ec2,
+                action,
+                id: format!("ec2:assign/{member}"),
+                resource: format!("static IP {ip} of {member}"),
+                service,
+                rank: Rank::Members,
+                reason,
+            },
+            before,
+            Some(json!({"eni": node.eni.id, "node": node.name, "ip": ip})),
+            Vec::new(),
+            false,
+        );
+    }
+    if !undecided.is_empty() {
+        let subnets: Vec<String> = undecided.into_iter().collect();
+        out.warnings.push(format!("the live state has no data on subnet(s) {}: their static IPs are decided when planning against live data", subnets.join(", ")));
+    }
+    for (member, recorded) in &index.live.static_ips {
+        if allocations.contains_key(member) || !desired.may_release(&recorded.service, policies) {
+            continue;
+        }
+        out.push(
+            StepSpec { provider: Provider::Ec2, action: Action::ReleaseIp, id: format!("ec2:release/{member}"), resource: format!("static IP {} of {member}", recorded.ip), service: Some(&recorded.service), rank: Rank::Jobs, reason: "its service was deleted with deletionPolicy Delete".to_owned() },
+            Some(json!({"member": member, "ip": recorded.ip.to_string(), "subnetId": recorded.subnet_id})),
+            None,
+            Vec::new(),
+            false,
+        );
+    }
+}

@@ -1,0 +1,171 @@
+//! Static-IP allocation on the pure side, for what moto is lenient about (it ignores explicit
+//! reservations and delegated prefixes when it picks addresses, and never refuses one): an address
+//! is chosen only inside the zone's range, never inside a delegated prefix, and a zone that cannot
+//! give out an address holds back only the services that need one there.
+
+mod common;
+
+use std::net::Ipv4Addr;
+
+use common::{base_live, edited_examples, plan_of};
+use firecamp::live::LiveState;
+use firecamp::plan::{Action, Plan};
+
+/// The new addresses of the plan, member → address.
+fn allocated(plan: &Plan) -> Vec<(String, Ipv4Addr)> {
+    plan.steps
+        .iter()
+        .filter(|s| s.action == Action::AllocateIp)
+        .map(|s| {
+            let after = s.after.as_ref().expect("after");
+            let member = after["member"].as_str().expect("member").to_owned();
+            let ip = after["ip"].as_str().expect("ip").parse().expect("address");
+            (member, ip)
+        })
+        .collect()
+}
+
+/// The examples with zone c's `reservedCidr` set to `cidr`, and Consul in zones a and b only.
+fn examples_with_zone_c_reserving(cidr: &str) -> firecamp_schema::Validation {
+    edited_examples(|path, text| match path {
+        "cluster.yaml" => text.replace(
+            "reservedCidr: 10.0.48.0/26",
+            &format!("reservedCidr: {cidr}"),
+        ),
+        "coordination/consul.yaml" => text.replace(
+            "  replicas: 3\n",
+            "  replicas: 3\n  zones: [us-east-1a, us-east-1b]\n",
+        ),
+        _ => text,
+    })
+}
+
+fn zone_c(ip: Ipv4Addr) -> bool {
+    ip.octets()[2] >= 48
+}
+
+#[test]
+fn addresses_come_only_from_the_reservation_and_the_lowest_first() {
+    let plan = plan_of(
+        &examples_with_zone_c_reserving("10.0.48.32/28"),
+        &base_live(),
+    );
+    let in_c: Vec<Ipv4Addr> = allocated(&plan)
+        .into_iter()
+        .map(|(_, ip)| ip)
+        .filter(|ip| zone_c(*ip))
+        .collect();
+    assert_eq!(in_c.len(), 2, "two Redis members in zone c: {in_c:?}");
+    let range = Ipv4Addr::new(10, 0, 48, 32)..=Ipv4Addr::new(10, 0, 48, 47);
+    assert!(in_c.iter().all(|ip| range.contains(ip)), "{in_c:?}");
+    assert!(in_c.contains(&Ipv4Addr::new(10, 0, 48, 32)), "{in_c:?}");
+    assert!(plan.untouched.is_empty(), "{:?}", plan.untouched);
+}
+
+#[test]
+fn a_delegated_prefix_is_taken_as_a_whole() {
+    let mut live = base_live();
+    live.subnets[0].prefixes = vec!["10.0.16.0/28".to_owned()];
+    let plan = plan_of(&examples_with_zone_c_reserving("10.0.48.0/26"), &live);
+    let consul_a: Vec<Ipv4Addr> = allocated(&plan)
+        .into_iter()
+        .filter(|(m, _)| m.starts_with("consul-server-a-"))
+        .map(|(_, ip)| ip)
+        .collect();
+    assert_eq!(
+        consul_a,
+        [Ipv4Addr::new(10, 0, 16, 16), Ipv4Addr::new(10, 0, 16, 17)],
+        "10.0.16.0-15 is a /28 prefix the CNI delegated to an ENI"
+    );
+}
+
+/// Plans the examples with zone c's range `cidr` against `live`, and checks that only the Redis
+/// service (the one static-IP service with members in zone c) is held back, with `reason` in its
+/// reason, and the Telegraf service that monitors it, while Consul (zones a and b) and the
+/// services without static IPs are planned.
+fn only_zone_c_services_held_back(cidr: &str, live: &LiveState, reason: &str) {
+    let plan = plan_of(&examples_with_zone_c_reserving(cidr), live);
+    let held: Vec<(&str, &str)> = plan
+        .untouched
+        .iter()
+        .map(|u| (u.service.as_str(), u.reason.as_str()))
+        .collect();
+    assert_eq!(held.len(), 2, "{held:?}");
+    assert_eq!(
+        held[0],
+        (
+            "redis-metrics",
+            "it depends on sessions-redis, which is held back; nothing is changed or deleted"
+        )
+    );
+    assert_eq!(held[1].0, "sessions-redis");
+    assert!(held[1].1.contains(reason), "{}", held[1].1);
+    assert!(held[1].1.contains("zone us-east-1c"), "{}", held[1].1);
+    let members: Vec<String> = allocated(&plan).into_iter().map(|(m, _)| m).collect();
+    assert_eq!(
+        members.iter().filter(|m| m.starts_with("consul-")).count(),
+        3,
+        "{members:?}"
+    );
+    assert!(
+        !plan.steps.iter().any(|s| matches!(
+            s.service.as_deref(),
+            Some("sessions-redis" | "redis-metrics")
+        )),
+        "nothing of the held-back services is planned"
+    );
+    assert!(
+        plan.steps
+            .iter()
+            .any(|s| s.service.as_deref() == Some("kafka")),
+        "services without static IPs are planned"
+    );
+}
+
+#[test]
+fn a_full_zone_holds_back_only_the_services_that_need_an_address_there() {
+    let mut live = base_live();
+    // 10.0.48.8/29 is .8-.15: .10-.12 are the nodes', the rest someone else's.
+    for last in [8, 9, 13, 14, 15] {
+        live.subnets[2]
+            .used_ips
+            .push(Ipv4Addr::new(10, 0, 48, last));
+    }
+    live.subnets[2].reservations = vec!["10.0.48.8/29".to_owned()];
+    only_zone_c_services_held_back("10.0.48.8/29", &live, "has no free address left");
+}
+
+#[test]
+fn a_missing_reservation_holds_back_only_that_zone_and_says_how_to_create_it() {
+    let mut live = base_live();
+    live.subnets[2].reservations = vec!["10.0.48.64/26".to_owned()];
+    only_zone_c_services_held_back(
+        "10.0.48.0/26",
+        &live,
+        "create-subnet-cidr-reservation --subnet-id subnet-0a1b2c3d4e5f60713 --cidr 10.0.48.0/26 --reservation-type explicit",
+    );
+}
+
+#[test]
+fn a_reservation_of_only_addresses_aws_keeps_holds_back_that_zone() {
+    let mut live = base_live();
+    live.subnets[2].reservations = vec!["10.0.48.0/30".to_owned()];
+    only_zone_c_services_held_back("10.0.48.0/30", &live, "holds no usable address");
+}
+
+#[test]
+fn addresses_already_given_out_stay_when_the_zone_cannot_give_more() {
+    let validation = examples_with_zone_c_reserving("10.0.48.0/26");
+    let live = common::converge(&validation, base_live());
+    let before = live.static_ips.clone();
+    let mut broken = live.clone();
+    broken.subnets[2].reservations.clear();
+    let plan = plan_of(&validation, &broken);
+    assert!(
+        plan.is_empty(),
+        "no member needs a new address, so the missing reservation holds nothing back: {:?}",
+        plan.steps.iter().map(|s| &s.resource).collect::<Vec<_>>()
+    );
+    assert!(plan.untouched.is_empty());
+    assert_eq!(broken.static_ips, before);
+}
