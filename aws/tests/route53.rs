@@ -43,14 +43,14 @@ async fn vpc(moto: &Moto) -> String {
         .to_owned()
 }
 
-/// moto, a provider on it counting into the counter, and the zone `prod-firecamp.com` made.
+/// moto, a provider on it counting into the counter, and the zone `prod.firecamp.internal` made.
 async fn zone_fixture() -> (Moto, Route53Provider, CallCounter, String) {
     let moto = Moto::start();
     let vpc_id = vpc(&moto).await;
     let counter = CallCounter::default();
     let route53 = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
     let zone = route53
-        .zone("prod-firecamp.com", &vpc_id, "us-east-1")
+        .zone("prod.firecamp.internal", &vpc_id, "us-east-1")
         .await
         .expect("zone");
     (moto, route53, counter, zone)
@@ -63,26 +63,26 @@ async fn the_private_zone_is_created_once_then_found() {
     let counter = CallCounter::default();
     let first = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
     let created = first
-        .zone("prod-firecamp.com", &vpc_id, "us-east-1")
+        .zone("prod.firecamp.internal", &vpc_id, "us-east-1")
         .await
         .expect("created");
     assert_eq!(counter.get("route53", "CreateHostedZone"), 1);
     assert_eq!(
         first
-            .zone("prod-firecamp.com", &vpc_id, "us-east-1")
+            .zone("prod.firecamp.internal", &vpc_id, "us-east-1")
             .await
             .expect("cached"),
         created
     );
     assert_eq!(
-        counter.get("route53", "ListHostedZonesByName"),
+        counter.get("route53", "ListHostedZonesByVPC"),
         1,
         "the zone id is remembered"
     );
     let second = Route53Provider::new(&moto.sdk(), &fast(), counter.clone());
     assert_eq!(
         second
-            .zone("prod-firecamp.com", &vpc_id, "us-east-1")
+            .zone("prod.firecamp.internal", &vpc_id, "us-east-1")
             .await
             .expect("found"),
         created
@@ -100,7 +100,7 @@ async fn twenty_five_hundred_changes_take_three_calls_and_read_back_in_pages_of_
     let changes: Vec<RecordChange> = (0..2_500)
         .map(|i| {
             RecordChange::Create(a(
-                &format!("m{i}.prod-firecamp.com"),
+                &format!("m{i}.prod.firecamp.internal"),
                 &format!("10.0.{}.{}", i / 250, i % 250 + 4),
             ))
         })
@@ -125,13 +125,13 @@ async fn named_records_are_read_again_one_call_each_whatever_the_zone_holds() {
     let mut changes: Vec<RecordChange> = (0..700)
         .map(|i| {
             RecordChange::Create(a(
-                &format!("m{i}.prod-firecamp.com"),
+                &format!("m{i}.prod.firecamp.internal"),
                 &format!("10.0.{}.{}", i / 250, i % 250 + 4),
             ))
         })
         .collect();
     let owner = RecordSet {
-        name: "m42.prod-firecamp.com".to_owned(),
+        name: "m42.prod.firecamp.internal".to_owned(),
         record_type: "TXT".to_owned(),
         ttl: 5,
         values: vec!["\"heritage=firecamp,cluster=prod,service=m,v=1\"".to_owned()],
@@ -139,15 +139,15 @@ async fn named_records_are_read_again_one_call_each_whatever_the_zone_holds() {
     changes.push(RecordChange::Create(owner.clone()));
     // A name below m7's, listed right after it: not m7's.
     changes.push(RecordChange::Create(a(
-        "x.m7.prod-firecamp.com",
+        "x.m7.prod.firecamp.internal",
         "10.0.9.9",
     )));
     route53.change(&zone, &changes).await.expect("applied");
     let before = counter.get("route53", "ListResourceRecordSets");
     let names = [
-        "m42.prod-firecamp.com",
-        "m7.prod-firecamp.com",
-        "gone.prod-firecamp.com",
+        "m42.prod.firecamp.internal",
+        "m7.prod.firecamp.internal",
+        "gone.prod.firecamp.internal",
     ];
     let names: Vec<String> = names.iter().map(|n| (*n).to_owned()).collect();
     let mut read = route53.read_names(&zone, &names).await.expect("read");
@@ -155,9 +155,9 @@ async fn named_records_are_read_again_one_call_each_whatever_the_zone_holds() {
     assert_eq!(
         read,
         [
-            a("m42.prod-firecamp.com", "10.0.0.46"),
+            a("m42.prod.firecamp.internal", "10.0.0.46"),
             owner,
-            a("m7.prod-firecamp.com", "10.0.0.11")
+            a("m7.prod.firecamp.internal", "10.0.0.11")
         ]
     );
     assert_eq!(
@@ -171,9 +171,9 @@ async fn named_records_are_read_again_one_call_each_whatever_the_zone_holds() {
 async fn a_rejected_batch_is_split_by_name_and_only_the_bad_names_fail() {
     let (_moto, route53, counter, zone) = zone_fixture().await;
     let changes = vec![
-        RecordChange::Create(a("good-1.prod-firecamp.com", "10.0.0.4")),
+        RecordChange::Create(a("good-1.prod.firecamp.internal", "10.0.0.4")),
         RecordChange::Create(a("stray.example.org", "10.0.0.9")),
-        RecordChange::Create(a("good-2.prod-firecamp.com", "10.0.0.5")),
+        RecordChange::Create(a("good-2.prod.firecamp.internal", "10.0.0.5")),
     ];
     let error = route53
         .change(&zone, &changes)
@@ -194,7 +194,10 @@ async fn a_rejected_batch_is_split_by_name_and_only_the_bad_names_fail() {
         .collect();
     assert_eq!(
         names,
-        ["good-1.prod-firecamp.com", "good-2.prod-firecamp.com"]
+        [
+            "good-1.prod.firecamp.internal",
+            "good-2.prod.firecamp.internal"
+        ]
     );
     assert_eq!(
         counter.get("route53", "ChangeResourceRecordSets"),
@@ -209,7 +212,7 @@ async fn a_change_whose_answers_are_lost_to_throttling_and_server_errors_is_reco
     let vpc_id = vpc(&moto).await;
     let plain = Route53Provider::new(&moto.sdk(), &fast(), CallCounter::default());
     let zone = plain
-        .zone("flaky-firecamp.com", &vpc_id, "us-east-1")
+        .zone("flaky.firecamp.internal", &vpc_id, "us-east-1")
         .await
         .expect("zone");
     let error = |status: u16, code: &str| {
@@ -243,8 +246,8 @@ async fn a_change_whose_answers_are_lost_to_throttling_and_server_errors_is_reco
         counter.clone(),
     );
     let changes = vec![
-        RecordChange::Create(a("zk-server-a-0.flaky-firecamp.com", "10.0.16.6")),
-        RecordChange::Create(a("zk-server-b-0.flaky-firecamp.com", "10.0.32.6")),
+        RecordChange::Create(a("zk-server-a-0.flaky.firecamp.internal", "10.0.16.6")),
+        RecordChange::Create(a("zk-server-b-0.flaky.firecamp.internal", "10.0.32.6")),
     ];
     // moto carries out the first attempt; its answer is replaced by throttling, and the SDK's
     // retries meet "already exists" (answered as PriorRequestNotComplete, then 503, then as is).
@@ -278,8 +281,69 @@ async fn a_change_whose_answers_are_lost_to_throttling_and_server_errors_is_reco
     assert_eq!(
         names,
         [
-            "zk-server-a-0.flaky-firecamp.com",
-            "zk-server-b-0.flaky-firecamp.com"
+            "zk-server-a-0.flaky.firecamp.internal",
+            "zk-server-b-0.flaky.firecamp.internal"
         ]
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_of_the_same_name_in_another_vpc_is_not_taken() {
+    let moto = Moto::start();
+    let (blue, green) = (vpc(&moto).await, vpc(&moto).await);
+    let counter = CallCounter::default();
+    let in_blue = Route53Provider::new(&moto.sdk(), &fast(), counter.clone())
+        .zone("prod.firecamp.internal", &blue, "us-east-1")
+        .await
+        .expect("blue's zone");
+    let in_green = Route53Provider::new(&moto.sdk(), &fast(), counter.clone())
+        .zone("prod.firecamp.internal", &green, "us-east-1")
+        .await
+        .expect("green's zone");
+    assert_ne!(in_blue, in_green, "each VPC has its own private zone");
+    assert_eq!(
+        counter.get("route53", "CreateHostedZone"),
+        2,
+        "two creations, each with its own CallerReference"
+    );
+    let again = Route53Provider::new(&moto.sdk(), &fast(), counter.clone())
+        .zone("prod.firecamp.internal", &green, "us-east-1")
+        .await
+        .expect("found");
+    assert_eq!(again, in_green);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_batch_refused_for_access_is_reported_whole_not_split() {
+    let (moto, _plain, _, zone) = zone_fixture().await;
+    let config = aws_sdk_route53::config::Builder::from(&moto.sdk())
+        .interceptor(Flaky {
+            attempts: Arc::new(AtomicU32::new(0)),
+            errors: vec![(403, "<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code><Message>injected</Message></Error><RequestId>r</RequestId></ErrorResponse>".to_owned())],
+        })
+        .build();
+    let counter = CallCounter::default();
+    let denied = Route53Provider::with_client(
+        aws_sdk_route53::Client::from_conf(config),
+        &fast(),
+        counter.clone(),
+    );
+    let changes = vec![
+        RecordChange::Create(a("m1.prod.firecamp.internal", "10.0.0.4")),
+        RecordChange::Create(a("m2.prod.firecamp.internal", "10.0.0.5")),
+    ];
+    let error = denied
+        .change(&zone, &changes)
+        .await
+        .expect_err("access denied");
+    let text = error.to_string();
+    assert!(
+        text.contains("m1.") && text.contains("m2.") && text.contains("AccessDenied"),
+        "{text}"
+    );
+    assert_eq!(
+        counter.get("route53", "ChangeResourceRecordSets"),
+        1,
+        "no name-by-name retries after a refusal that is not about the batch"
     );
 }

@@ -1,8 +1,9 @@
-//! Route53: the cluster's private hosted zone (found by name and VPC, else created), its record
+//! Route53: the cluster's private hosted zone (found among the VPC's, else created), its record
 //! sets read 300 at a time, and changes sent in as few batches as AWS allows: at most 1,000
 //! resource records and 32,000 value characters a request, an UPSERT counting twice. A name's
-//! changes always travel together; when a batch is rejected, it is split by name and retried, and
-//! the names that still fail are reported without holding back the others. A name whose records
+//! changes always travel together; when a batch is refused for its content, it is split by name
+//! and retried, and the names that still fail are reported without holding back the others; a
+//! batch refused for anything else (throttling, access) is reported as it is. A name whose records
 //! are already as wanted (a request that was applied but whose answer was lost) is done.
 
 use std::sync::Mutex;
@@ -73,7 +74,8 @@ impl Route53Provider {
     }
 
     /// The id of the private zone `domain` associated with `vpc_id`, created when missing; found
-    /// once, then remembered.
+    /// once (ListHostedZonesByVPC: a VPC has at most one private zone of a name), then
+    /// remembered.
     ///
     /// # Errors
     /// A failed call.
@@ -82,37 +84,15 @@ impl Route53Provider {
             return Ok(id);
         }
         let wanted = fqdn(domain);
-        self.call("ListHostedZonesByName").await;
-        let listed = self
-            .client
-            .list_hosted_zones_by_name()
-            .dns_name(&wanted)
-            .send()
-            .await
-            .map_err(|e| AwsError::call("ListHostedZonesByName", format!("zone {domain}"), &e))?;
-        for zone in listed
-            .hosted_zones()
-            .iter()
-            .filter(|z| z.name() == wanted && z.config().is_some_and(|c| c.private_zone()))
-        {
-            self.call("GetHostedZone").await;
-            let details = self
-                .client
-                .get_hosted_zone()
-                .id(zone.id())
-                .send()
-                .await
-                .map_err(|e| AwsError::call("GetHostedZone", format!("zone {domain}"), &e))?;
-            if details.vpcs().iter().any(|v| v.vpc_id() == Some(vpc_id)) {
-                return Ok(self.remember(zone.id()));
-            }
+        if let Some(id) = self.zone_of_vpc(&wanted, vpc_id, region).await? {
+            return Ok(self.remember(&id));
         }
         self.call("CreateHostedZone").await;
         let created = self
             .client
             .create_hosted_zone()
             .name(&wanted)
-            .caller_reference(format!("firecamp-{domain}-{vpc_id}"))
+            .caller_reference(caller_reference())
             .hosted_zone_config(
                 HostedZoneConfig::builder()
                     .private_zone(true)
@@ -144,11 +124,55 @@ impl Route53Provider {
         Ok(self.remember(&id))
     }
 
-    fn remember(&self, id: &str) -> String {
-        if let Ok(mut zone) = self.zone.lock() {
-            *zone = Some(id.to_owned());
+    /// The private zone named `wanted` (fully qualified) among those associated with the VPC.
+    async fn zone_of_vpc(
+        &self,
+        wanted: &str,
+        vpc_id: &str,
+        region: &str,
+    ) -> Result<Option<String>, AwsError> {
+        let mut token: Option<String> = None;
+        loop {
+            self.call("ListHostedZonesByVPC").await;
+            let page = self
+                .client
+                .list_hosted_zones_by_vpc()
+                .vpc_id(vpc_id)
+                .vpc_region(VpcRegion::from(region))
+                .set_next_token(token.clone())
+                .send()
+                .await
+                .map_err(|e| {
+                    AwsError::call(
+                        "ListHostedZonesByVPC",
+                        format!("zone {wanted}, VPC {vpc_id}"),
+                        &e,
+                    )
+                })?;
+            if let Some(zone) = page
+                .hosted_zone_summaries()
+                .iter()
+                .find(|z| z.name().eq_ignore_ascii_case(wanted))
+            {
+                return Ok(Some(zone.hosted_zone_id().to_owned()));
+            }
+            token = page
+                .next_token()
+                .filter(|t| !t.is_empty())
+                .map(str::to_owned);
+            if token.is_none() {
+                return Ok(None);
+            }
         }
-        id.to_owned()
+    }
+
+    /// Remembers the zone id, in the `/hostedzone/<id>` form CreateHostedZone answers with.
+    fn remember(&self, id: &str) -> String {
+        let id = format!("/hostedzone/{}", id.trim_start_matches("/hostedzone/"));
+        if let Ok(mut zone) = self.zone.lock() {
+            *zone = Some(id.clone());
+        }
+        id
     }
 
     /// Every A and TXT record set of the zone, 300 per call.
@@ -246,8 +270,19 @@ impl Route53Provider {
     pub async fn change(&self, zone_id: &str, changes: &[RecordChange]) -> Result<(), AwsError> {
         let mut failed = Vec::new();
         for batch in batches(changes) {
-            if self.send(zone_id, &batch).await.is_ok() {
-                continue;
+            match self.send(zone_id, &batch).await {
+                Ok(()) => continue,
+                // AWS refuses a whole batch for one bad change: sent name by name, the others
+                // go in.
+                Err(error) if splits(&error) => {}
+                // Throttling, access or server errors are not about one name: splitting would
+                // only multiply the calls. The next plan sees what was applied.
+                Err(error) => {
+                    let names: std::collections::BTreeSet<&str> =
+                        batch.iter().map(|c| c.set().name.as_str()).collect();
+                    failed.extend(names.into_iter().map(|n| (n.to_owned(), error.to_string())));
+                    continue;
+                }
             }
             for single in batches_by_name(&batch) {
                 if let Err(error) = self.send(zone_id, &single).await
@@ -349,6 +384,23 @@ impl Route53Provider {
             })?;
         Ok(())
     }
+}
+
+/// True for the refusals that are about the batch's content, worth retrying name by name:
+/// `InvalidChangeBatch` from Route53 ("This exception contains a list of messages that might
+/// contain one or more error messages", ChangeResourceRecordSets), `InvalidInput` from the SDK.
+fn splits(error: &AwsError) -> bool {
+    matches!(error.code(), Some("InvalidChangeBatch" | "InvalidInput"))
+}
+
+/// A CallerReference no other CreateHostedZone request has used: Route53 refuses a reused one
+/// (`HostedZoneAlreadyExists`) even after that zone was deleted, and one request keeps it across
+/// the SDK's retries.
+fn caller_reference() -> String {
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_nanos());
+    format!("firecamp-{nanos}-{}", std::process::id())
 }
 
 /// A change the SDK refused to build (an invalid name, type or value).

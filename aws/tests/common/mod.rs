@@ -2,7 +2,10 @@
 //! call with injected errors, the way throttling and server failures arrive from AWS, or make a
 //! call refused without effect.
 
-#![allow(dead_code, reason = "each test binary uses a different part of this module")]
+#![allow(
+    dead_code,
+    reason = "each test binary uses a different part of this module"
+)]
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU32, Ordering};
