@@ -138,7 +138,12 @@ async fn static_ips_are_allocated_around_foreign_addresses_and_follow_their_memb
     let validation = world.specs(CONSUL);
     let mut initial = LiveState::default();
     world.read(&validation, &mut initial).await;
-    let live = world.converge(&validation, LiveState::default()).await;
+    // The owner id a Kubernetes read would give (the kube-system namespace's UID).
+    let owned = LiveState {
+        owner: Some("5e1f-kube-system-uid".to_owned()),
+        ..LiveState::default()
+    };
+    let live = world.converge(&validation, owned).await;
     // Expected: the lowest usable addresses of each zone's subnet that nothing used before.
     let mut taken: std::collections::BTreeSet<Ipv4Addr> = initial
         .subnets
@@ -206,6 +211,18 @@ async fn static_ips_are_allocated_around_foreign_addresses_and_follow_their_memb
             .iter()
             .filter(|r| r.record_type == "TXT")
             .all(|r| r.values[0].contains("heritage=firecamp,cluster=prod"))
+    );
+    let owner = live
+        .owner
+        .clone()
+        .expect("the owner id, read from kube-system");
+    assert!(
+        live.dns_records
+            .iter()
+            .filter(|r| r.record_type == "TXT")
+            .all(|r| r.values[0].contains(&format!("owner={owner},"))),
+        "{:?}",
+        live.dns_records
     );
 
     // consul-server-a-0 moves to the other node of its zone.
@@ -321,6 +338,47 @@ async fn deleting_a_service_releases_its_ips_and_records_only_with_deletion_poli
             .iter()
             .any(|r| r.name.starts_with("zk-server")),
         "ZooKeeper's kept"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scale_down_releases_exactly_the_removed_members_addresses_under_delete() {
+    let world = world().await;
+    let three = CONSUL.replace(
+        "spec: {replicas: 3}",
+        "spec: {replicas: 3, deletionPolicy: Delete}",
+    );
+    let live = world
+        .converge(&world.specs(&three), LiveState::default())
+        .await;
+    let kept = live.static_ips["consul-server-a-0"].ip;
+    let one = world.specs(&three.replace("replicas: 3,", "replicas: 1,"));
+    let mut before = live.clone();
+    world.read(&one, &mut before).await;
+    let plan = plan_of(&one, &before);
+    assert_eq!(
+        plan.steps
+            .iter()
+            .filter(|s| s.action == Action::ReleaseIp)
+            .count(),
+        2,
+        "consul-server-a-1 and consul-server-b-0"
+    );
+    world
+        .aws
+        .apply(one.cluster.as_ref().expect("cluster"), &plan, &before)
+        .await
+        .expect("applied");
+    let held: Vec<Ipv4Addr> = world
+        .enis()
+        .await
+        .into_iter()
+        .flat_map(|(_, ips)| ips)
+        .collect();
+    assert_eq!(
+        held,
+        [kept],
+        "only the remaining member's address is left on the ENIs"
     );
 }
 

@@ -171,8 +171,8 @@ async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_not
     );
     assert_eq!(
         world.cluster.requests.gets.load(Ordering::SeqCst),
-        0,
-        "never one GET per object"
+        1,
+        "never one GET per object: only the owner id's namespace"
     );
 }
 

@@ -9,7 +9,7 @@ use std::sync::atomic::Ordering;
 use common::cluster::TestCluster;
 use firecamp::providers::kubernetes::{PAGE_SIZE, read_live};
 use firecamp_catalog::labels;
-use k8s_openapi::api::core::v1::ConfigMap;
+use k8s_openapi::api::core::v1::{ConfigMap, Namespace};
 use kube::api::{Api, PostParams};
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -54,4 +54,18 @@ async fn a_kind_with_more_objects_than_a_page_is_read_in_full_page_by_page() {
         kinds + 2,
         "one list per kind and page: ConfigMaps take 3 pages"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_owner_id_is_the_uid_of_the_kube_system_namespace() {
+    let cluster = TestCluster::without_nodes().await;
+    let kube_system = Api::<Namespace>::all(cluster.admin.clone())
+        .get("kube-system")
+        .await
+        .expect("kube-system, made by the API server");
+    let live = read_live(&cluster.client, &cluster.name)
+        .await
+        .expect("read");
+    assert!(kube_system.metadata.uid.is_some());
+    assert_eq!(live.owner, kube_system.metadata.uid);
 }

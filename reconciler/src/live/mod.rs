@@ -42,6 +42,11 @@ pub struct LiveState {
     /// The static-IP allocation: member → address (the `<service>-static-ips` ConfigMaps).
     #[serde(default)]
     pub static_ips: BTreeMap<String, StaticIp>,
+    /// The owner id of this Kubernetes cluster (the UID of its `kube-system` namespace), written
+    /// into what firecamp makes in AWS so that another cluster's firecamp, even one with a Cluster
+    /// document of the same name, never takes it; unknown in a snapshot made without it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
 }
 
 /// A member's pod and where it runs.

@@ -1,6 +1,7 @@
 //! Route53 steps: one A record per member (its static IP, or its node's IP once it runs) and an
 //! ownership TXT record per name. Only names whose TXT record says firecamp and this cluster own
-//! them are ever changed or deleted.
+//! them are ever changed or deleted; a TXT record naming another owner id (another Kubernetes
+//! cluster's firecamp) is left alone, and one written before owner ids gets this owner's id.
 
 use std::collections::BTreeMap;
 
@@ -14,20 +15,41 @@ use super::model::{Action, FieldChange, Provider};
 use super::static_ips::Allocation;
 use crate::live::{DnsRecord, LiveIndex};
 
-/// The ownership TXT value of a name (format version 1).
+/// The ownership TXT value of a name (format version 1), with the owner id of the Kubernetes
+/// cluster when it is known.
 #[must_use]
-pub fn ownership(cluster: &str, service: &str) -> String {
-    format!("\"heritage=firecamp,cluster={cluster},service={service},v=1\"")
+pub fn ownership(cluster: &str, service: &str, owner: Option<&str>) -> String {
+    match owner {
+        Some(owner) => {
+            format!("\"heritage=firecamp,cluster={cluster},service={service},owner={owner},v=1\"")
+        }
+        None => format!("\"heritage=firecamp,cluster={cluster},service={service},v=1\""),
+    }
 }
 
-/// The service a TXT value says owns the name, when it is this cluster's.
-fn owner<'a>(value: &'a str, cluster: &str) -> Option<&'a str> {
-    let fields = value.trim_matches('"');
-    let mut parts = fields.split(',');
-    (parts.next() == Some("heritage=firecamp")
-        && parts.next() == Some(&format!("cluster={cluster}")))
-    .then(|| parts.next().and_then(|s| s.strip_prefix("service=")))
-    .flatten()
+/// Who a TXT value says owns a name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Claim<'a> {
+    service: &'a str,
+    /// The owner id; `None` in records written before owner ids.
+    owner: Option<&'a str>,
+}
+
+/// The claim of a TXT value of firecamp and this cluster name.
+fn claim<'a>(value: &'a str, cluster: &str) -> Option<Claim<'a>> {
+    let fields: BTreeMap<&str, &str> = value
+        .trim_matches('"')
+        .split(',')
+        .filter_map(|f| f.split_once('='))
+        .collect();
+    (fields.get("heritage") == Some(&"firecamp") && fields.get("cluster") == Some(&cluster))
+        .then(|| {
+            Some(Claim {
+                service: fields.get("service")?,
+                owner: fields.get("owner").copied(),
+            })
+        })
+        .flatten()
 }
 
 /// The desired A records: name → (service, address, ttl).
@@ -69,26 +91,40 @@ pub(crate) fn plan_records(
 ) {
     let cluster = &desired.cluster.metadata.name;
     let live = index.live;
+    let ours = live.owner.as_deref();
     let live_a: BTreeMap<&str, &DnsRecord> = live
         .dns_records
         .iter()
         .filter(|r| r.record_type == "A")
         .map(|r| (r.name.as_str(), r))
         .collect();
-    let owners: BTreeMap<&str, &str> = live
+    let claims: BTreeMap<&str, Claim<'_>> = live
         .dns_records
         .iter()
         .filter(|r| r.record_type == "TXT")
         .filter_map(|r| {
             r.values
                 .iter()
-                .find_map(|v| owner(v, cluster))
-                .map(|s| (r.name.as_str(), s))
+                .find_map(|v| claim(v, cluster))
+                .map(|c| (r.name.as_str(), c))
         })
+        .collect();
+    // Another Kubernetes cluster's firecamp, with a Cluster of the same name, owns these.
+    let theirs = |c: &Claim<'_>| matches!((c.owner, ours), (Some(a), Some(b)) if a != b);
+    let owners: BTreeMap<&str, &str> = claims
+        .iter()
+        .filter(|(_, c)| !theirs(c))
+        .map(|(name, c)| (*name, c.service))
+        .collect();
+    // Records written before owner ids: taken over by writing the owner id into them.
+    let unclaimed: std::collections::BTreeSet<&str> = claims
+        .iter()
+        .filter(|(_, c)| c.owner.is_none() && ours.is_some())
+        .map(|(name, _)| *name)
         .collect();
     let wanted = desired_records(desired, index, allocations);
     for (name, (service, address, ttl)) in &wanted {
-        let after = || json!({"name": name, "type": "A", "ttl": ttl, "values": [address], "owner": ownership(cluster, service)});
+        let after = || json!({"name": name, "type": "A", "ttl": ttl, "values": [address], "owner": ownership(cluster, service, ours)});
         let spec = |action, reason: String| StepSpec {
             provider: Provider::Route53,
             action,
@@ -106,9 +142,11 @@ pub(crate) fn plan_records(
                 Vec::new(),
                 false,
             ),
-            Some(current) if !owners.contains_key(name.as_str()) => {
+            Some(_) if claims.get(name.as_str()).is_some_and(theirs) => {
+                out.warnings.push(format!("DNS record {name} belongs to the firecamp of another Kubernetes cluster (its ownership record names another owner id); left unchanged"));
+            }
+            Some(_) if !owners.contains_key(name.as_str()) => {
                 out.warnings.push(format!("DNS record {name} exists but firecamp does not own it (no ownership TXT record); left unchanged"));
-                let _ = current;
             }
             Some(current) => {
                 let mut values = current.values.clone();
@@ -126,6 +164,13 @@ pub(crate) fn plan_records(
                         path: "ttl".to_owned(),
                         before: Some(json!(current.ttl)),
                         after: Some(json!(ttl)),
+                    });
+                }
+                if unclaimed.contains(name.as_str()) {
+                    changes.push(FieldChange {
+                        path: "owner".to_owned(),
+                        before: None,
+                        after: ours.map(|o| json!(o)),
                     });
                 }
                 if changes.is_empty() {
@@ -170,13 +215,28 @@ pub(crate) fn plan_records(
 
 #[cfg(test)]
 mod tests {
-    use super::{owner, ownership};
+    use super::{Claim, claim, ownership};
 
     #[test]
     fn ownership_round_trips_and_other_clusters_do_not_own() {
-        let value = ownership("prod", "kafka");
-        assert_eq!(owner(&value, "prod"), Some("kafka"));
-        assert_eq!(owner(&value, "staging"), None);
-        assert_eq!(owner("\"v=spf1 -all\"", "prod"), None);
+        let value = ownership("prod", "kafka", Some("0b9c-uid"));
+        assert_eq!(
+            claim(&value, "prod"),
+            Some(Claim {
+                service: "kafka",
+                owner: Some("0b9c-uid")
+            })
+        );
+        assert_eq!(claim(&value, "staging"), None);
+        assert_eq!(claim("\"v=spf1 -all\"", "prod"), None);
+        let before_owner_ids = "\"heritage=firecamp,cluster=prod,service=kafka,v=1\"";
+        assert_eq!(
+            claim(before_owner_ids, "prod"),
+            Some(Claim {
+                service: "kafka",
+                owner: None
+            })
+        );
+        assert_eq!(ownership("prod", "kafka", None), before_owner_ids);
     }
 }

@@ -157,7 +157,7 @@ fn allocation_record(
     if service.aws.static_ips.is_empty() {
         return None;
     }
-    let data: BTreeMap<String, String> = service
+    let mut data: BTreeMap<String, String> = service
         .aws
         .static_ips
         .iter()
@@ -168,6 +168,18 @@ fn allocation_record(
                 .map(|ip| (request.member.clone(), ip.to_string()))
         })
         .collect();
+    // Members removed by a scale-down keep their entries under Retain; member names start with
+    // the service's name.
+    let prefix = format!("{}-", service.name);
+    let retained = allocations
+        .range(prefix.clone()..)
+        .take_while(|(member, _)| member.starts_with(&prefix))
+        .filter(|(_, a)| a.retained && a.service == service.name);
+    for (member, allocation) in retained {
+        if let Some(ip) = allocation.ip {
+            data.insert(member.clone(), ip.to_string());
+        }
+    }
     Some(KubeObject::ConfigMap(ConfigMap {
         metadata: ObjectMeta {
             name: Some(static_ip_config_map_name(&service.name)),
@@ -298,7 +310,8 @@ fn plan_object(
 
 /// Deletes owned objects nobody wants, except: anything of a rejected or suspended service,
 /// everything while a spec file is broken, namespaces (deleting one deletes its volumes), and
-/// volume claims unless the removed service's deletion policy is Delete.
+/// volume claims and the static-IP allocation record unless the removed service's deletion
+/// policy is Delete.
 fn plan_deletions(
     desired: &Desired,
     owned: &Owned<'_>,
@@ -308,6 +321,8 @@ fn plan_deletions(
     let desired_services: BTreeSet<&str> =
         desired.services.iter().map(|s| s.name.as_str()).collect();
     let mut held_back = 0;
+    let mut kept_records = BTreeSet::new();
+    let mut deleting = BTreeSet::new();
     for ((kind, namespace, name), object) in owned.unclaimed() {
         let service = object.service();
         if service.is_some_and(|s| desired.is_untouchable(s)) {
@@ -322,11 +337,24 @@ fn plan_deletions(
             out.warnings.push(format!("namespace {name} is no longer used by firecamp and is kept: deleting a namespace deletes every volume in it; delete it by hand once it is empty"));
             continue;
         }
-        if kind == "PersistentVolumeClaim" {
-            let policy = service.and_then(|s| policies.get(s)).map(String::as_str);
-            if !(removed_service && policy == Some("Delete")) {
-                continue;
+        let policy = service.and_then(|s| policies.get(s)).map(String::as_str);
+        if kind == "PersistentVolumeClaim" && !(removed_service && policy == Some("Delete")) {
+            continue;
+        }
+        // The allocation record of a removed service outlives it unless it was deleted with
+        // deletionPolicy Delete: its addresses stay assigned, and a returning service gets them.
+        if kind == "ConfigMap"
+            && removed_service
+            && policy != Some("Delete")
+            && service.is_some_and(|s| name == static_ip_config_map_name(s))
+        {
+            if let Some(service) = service {
+                kept_records.insert(service);
             }
+            continue;
+        }
+        if let Some(service) = service {
+            deleting.insert(service);
         }
         let reason = if removed_service {
             "its service is no longer in git"
@@ -348,6 +376,10 @@ fn plan_deletions(
             Vec::new(),
             false,
         );
+    }
+    // Said on the plan that deletes the service, not on every plan after it.
+    for service in kept_records.intersection(&deleting) {
+        out.warnings.push(format!("service {service} is deleted with deletionPolicy Retain: its static IPs stay assigned and its record {} is kept, so it gets the same addresses if it returns; with deletionPolicy Delete they are released", static_ip_config_map_name(service)));
     }
     if held_back > 0 {
         let files: Vec<String> = desired

@@ -254,11 +254,14 @@ fn record_changes(step: &Step, live: &LiveState) -> Vec<RecordChange> {
                 vec![after["owner"].as_str().unwrap_or_default().to_owned()],
             )),
         ],
-        (Action::Update, _, Some(after)) => vec![RecordChange::Upsert(set(
-            after,
-            "A",
-            strings(&after["values"]),
-        ))],
+        (Action::Update, _, Some(after)) => vec![
+            RecordChange::Upsert(set(after, "A", strings(&after["values"]))),
+            RecordChange::Upsert(set(
+                after,
+                "TXT",
+                vec![after["owner"].as_str().unwrap_or_default().to_owned()],
+            )),
+        ],
         (Action::Delete, Some(before), _) => {
             let name = before["name"].as_str().unwrap_or_default();
             let mut changes = vec![RecordChange::Delete(set(

@@ -13,7 +13,7 @@ use tokio::sync::watch;
 
 use crate::live::{DnsRecord, Eni, LiveState, Subnet};
 use crate::providers::aws::AwsProviders;
-use crate::providers::kubernetes::{KubeCache, resolve_static_ip_subnets};
+use crate::providers::kubernetes::{KubeCache, read_owner, resolve_static_ip_subnets};
 use crate::providers::{ReadError, read_live_state};
 
 /// How long a new cache may take to list everything once before the tick fails.
@@ -28,6 +28,8 @@ pub(crate) struct LiveSource {
     planned_at: u64,
     /// The last AWS reading, while it holds.
     aws: Option<AwsReading>,
+    /// The owner id, read once (a namespace's UID never changes).
+    owner: Option<String>,
 }
 
 /// What AWS said, and where members and nodes were when it said so.
@@ -119,6 +121,7 @@ impl LiveSource {
             cache: None,
             planned_at: 0,
             aws: None,
+            owner: None,
         }
     }
 
@@ -163,6 +166,10 @@ impl LiveSource {
         }
         self.planned_at = cache.generation();
         let mut live = cache.snapshot();
+        if self.owner.is_none() {
+            self.owner = read_owner(client).await.map_err(ReadError::Kubernetes)?;
+        }
+        live.owner.clone_from(&self.owner);
         if let Some(aws) = aws {
             let now = placement(&live);
             match self.aws.take() {

@@ -3,12 +3,16 @@
 //! live) or, without one, its dedicated subnet; never the first four or the last address of the
 //! subnet, which AWS keeps. An address is taken when any ENI in the subnet has it, when it lies in
 //! an IPv4 prefix delegated to an ENI, or when a member's allocation record holds it. A zone that
-//! cannot give out an address holds back only the services that need a new address there.
+//! cannot give out an address holds back only the services that need a new address there. The
+//! address of a member removed by a scale-down is kept for it while its service's deletion policy
+//! is Retain.
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
-use crate::live::{LiveState, Subnet};
+use firecamp_schema::spec::DeletionPolicy;
+
+use crate::live::{LiveState, StaticIp, Subnet};
 use crate::plan::desired::Desired;
 
 /// Why a zone gives out no new address.
@@ -63,6 +67,9 @@ pub struct Allocation {
     pub subnet_id: String,
     /// True when the plan allocates it now.
     pub new: bool,
+    /// True when the member is no longer desired (a scale-down) and its service's deletion policy
+    /// is Retain: the address and its record entry are kept for it.
+    pub retained: bool,
 }
 
 /// The allocations of a plan, and the services held back because a zone cannot give them an
@@ -191,6 +198,13 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
     let mut taken = Taken::new(live);
     let mut cursors: BTreeMap<(&str, Option<&str>), Result<Cursor, ZoneProblem>> = BTreeMap::new();
     let mut result = Allocations::default();
+    let mut recorded: BTreeMap<&str, Vec<(&String, &StaticIp)>> = BTreeMap::new();
+    for (member, ip) in &live.static_ips {
+        recorded
+            .entry(ip.service.as_str())
+            .or_default()
+            .push((member, ip));
+    }
     for service in &desired.services {
         let mut chosen = BTreeMap::new();
         let mut problem = None;
@@ -201,6 +215,7 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
                     service: existing.service.clone(),
                     subnet_id: existing.subnet_id.clone(),
                     new: false,
+                    retained: false,
                 };
                 chosen.insert(request.member.clone(), kept);
                 continue;
@@ -211,6 +226,7 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
                     service: service.name.clone(),
                     subnet_id: request.subnet_id.clone(),
                     new: true,
+                    retained: false,
                 };
                 chosen.insert(request.member.clone(), pending);
                 continue;
@@ -229,6 +245,7 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
                         service: service.name.clone(),
                         subnet_id: subnet.id.clone(),
                         new: true,
+                        retained: false,
                     };
                     chosen.insert(request.member.clone(), allocation);
                 }
@@ -239,6 +256,30 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
                     ));
                     break;
                 }
+            }
+        }
+        let retains = desired
+            .deletion_policies
+            .get(&service.name)
+            .copied()
+            .unwrap_or_default()
+            == DeletionPolicy::Retain;
+        if retains {
+            let removed: Vec<_> = recorded
+                .get(service.name.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|(m, _)| !chosen.contains_key(*m))
+                .collect();
+            for (member, ip) in removed {
+                let kept = Allocation {
+                    ip: Some(ip.ip),
+                    service: service.name.clone(),
+                    subnet_id: ip.subnet_id.clone(),
+                    new: false,
+                    retained: true,
+                };
+                chosen.insert((*member).clone(), kept);
             }
         }
         match problem {

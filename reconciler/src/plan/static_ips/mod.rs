@@ -1,6 +1,7 @@
 //! Static IPs: allocations chosen (`allocate`), then the steps that give them out. An allocated
 //! IP is assigned to the ENI of the node its member runs on (moved from another node's ENI if it
-//! is there), and released only when its service was deleted with `deletionPolicy: Delete`.
+//! is there), and released only under `deletionPolicy: Delete`, when its member is removed by a
+//! scale-down or its service is deleted.
 
 mod allocate;
 
@@ -29,6 +30,14 @@ pub(crate) fn plan_static_ips(
     let mut undecided = BTreeSet::new();
     for (member, allocation) in allocations {
         let service = Some(allocation.service.as_str());
+        if allocation.retained {
+            // Said while the scale-down is under way (the member's pod still exists), not on
+            // every plan after it.
+            if let (Some(ip), Some(_)) = (allocation.ip, index.placement(member)) {
+                out.warnings.push(format!("{member} is removed by a scale-down: its static IP {ip} and record entry are kept (deletionPolicy Retain), and it gets them back if it returns; with deletionPolicy Delete they are released"));
+            }
+            continue;
+        }
         if allocation.new {
             let (ip, reason) = match allocation.ip {
                 Some(ip) => (
@@ -113,12 +122,25 @@ pub(crate) fn plan_static_ips(
         let subnets: Vec<String> = undecided.into_iter().collect();
         out.warnings.push(format!("the live state has no data on subnet(s) {}: their static IPs are decided when planning against live data", subnets.join(", ")));
     }
+    let desired_services: BTreeSet<&str> =
+        desired.services.iter().map(|s| s.name.as_str()).collect();
     for (member, recorded) in &index.live.static_ips {
-        if allocations.contains_key(member) || !desired.may_release(&recorded.service, policies) {
+        if allocations.contains_key(member) {
             continue;
         }
+        let reason = if desired_services.contains(recorded.service.as_str()) {
+            // Not kept by `allocate`: the service's policy is Delete.
+            if !desired.broken_files.is_empty() {
+                continue;
+            }
+            "its member was removed by a scale-down, with deletionPolicy Delete"
+        } else if desired.may_release(&recorded.service, policies) {
+            "its service was deleted with deletionPolicy Delete"
+        } else {
+            continue;
+        };
         out.push(
-            StepSpec { provider: Provider::Ec2, action: Action::ReleaseIp, id: format!("ec2:release/{member}"), resource: format!("static IP {} of {member}", recorded.ip), service: Some(&recorded.service), rank: Rank::Jobs, reason: "its service was deleted with deletionPolicy Delete".to_owned() },
+            StepSpec { provider: Provider::Ec2, action: Action::ReleaseIp, id: format!("ec2:release/{member}"), resource: format!("static IP {} of {member}", recorded.ip), service: Some(&recorded.service), rank: Rank::Jobs, reason: reason.to_owned() },
             Some(json!({"member": member, "ip": recorded.ip.to_string(), "subnetId": recorded.subnet_id})),
             None,
             Vec::new(),

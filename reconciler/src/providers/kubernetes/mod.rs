@@ -16,7 +16,7 @@ use std::time::Duration;
 pub use credential_safe::credential_safe;
 pub use error::{KubeError, Reason, StepProblem};
 pub use kinds::{ManagedKind, managed_kind, managed_kinds};
-pub use read::{PAGE_SIZE, read_live, resolve_static_ip_subnets};
+pub use read::{PAGE_SIZE, read_live, read_owner, resolve_static_ip_subnets};
 pub use watch::{KubeCache, WATCH_TIMEOUT};
 pub use write::{KubeWriter, WriteOptions};
 

@@ -1,10 +1,10 @@
 //! The bulk read: one paginated list per managed kind, selected by firecamp's labels, plus the
-//! members' pods and the nodes. Never one GET per object.
+//! members' pods, the nodes and the owner id (one GET). Never one GET per object.
 
 use std::collections::BTreeMap;
 use std::net::Ipv4Addr;
 
-use k8s_openapi::api::core::v1::{Node as KubeNode, Pod};
+use k8s_openapi::api::core::v1::{Namespace, Node as KubeNode, Pod};
 use kube::api::{Api, DynamicObject, ListParams, ObjectList};
 use kube::{Client, Resource};
 use serde::de::DeserializeOwned;
@@ -56,9 +56,32 @@ pub async fn read_live(client: &Client, cluster: &str) -> Result<LiveState, Kube
         members,
         nodes,
         static_ips,
+        owner: read_owner(client).await?,
         ..LiveState::default()
     })
 }
+
+/// The owner id of what firecamp makes outside Kubernetes (DNS ownership records): the UID of
+/// the cluster's `kube-system` namespace, which two Kubernetes clusters never share, even when
+/// their Cluster documents have the same name.
+///
+/// # Errors
+/// A failed get.
+pub async fn read_owner(client: &Client) -> Result<Option<String>, KubeError> {
+    let namespaces: Api<Namespace> = Api::all(client.clone());
+    let namespace = namespaces.get(OWNER_NAMESPACE).await.map_err(|e| {
+        KubeError::request(
+            "get",
+            format!("Namespace {OWNER_NAMESPACE}"),
+            "namespaces",
+            e,
+        )
+    })?;
+    Ok(namespace.metadata.uid)
+}
+
+/// The namespace whose UID is the owner id.
+const OWNER_NAMESPACE: &str = "kube-system";
 
 /// The label selector of what firecamp owns in `cluster` (its objects and its members' pods).
 pub(super) fn firecamp_selector(cluster: &str) -> String {
