@@ -35,6 +35,15 @@ async fn fixture(ec2: &Ec2Provider) -> Fixture {
     }
 }
 
+/// The ENI of the fixture's instance `node` that static IPs go on.
+async fn node_eni(ec2: &Ec2Provider, fx: &Fixture, node: usize) -> String {
+    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
+    ec2.eni_of(&interfaces, &fx.instances[node])
+        .expect("the node's ENI")
+        .id
+        .clone()
+}
+
 fn secondaries(interfaces: &[NetworkInterface], id: &str) -> Vec<Ipv4Addr> {
     interfaces
         .iter()
@@ -119,17 +128,8 @@ async fn an_address_is_assigned_then_moved_with_its_member() {
     let moto = Moto::start();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
     let fx = fixture(&ec2).await;
-    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
-    let node_a = ec2
-        .eni_of(&interfaces, &fx.instances[0])
-        .expect("eni a")
-        .id
-        .clone();
-    let node_b = ec2
-        .eni_of(&interfaces, &fx.instances[1])
-        .expect("eni b")
-        .id
-        .clone();
+    let node_a = node_eni(&ec2, &fx, 0).await;
+    let node_b = node_eni(&ec2, &fx, 1).await;
     let ip = Ipv4Addr::new(10, 0, 16, 6);
     ec2.assign("redis-shard0-a-0", &node_a, ip)
         .await
@@ -182,12 +182,7 @@ async fn an_unassign_refused_while_the_eni_still_holds_the_address_is_reported()
     let moto = Moto::start();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
     let fx = fixture(&ec2).await;
-    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
-    let eni = ec2
-        .eni_of(&interfaces, &fx.instances[0])
-        .expect("eni")
-        .id
-        .clone();
+    let eni = node_eni(&ec2, &fx, 0).await;
     let held = Ipv4Addr::new(10, 0, 16, 88);
     ec2.assign("m", &eni, held).await.expect("assigned");
     let error = invalid_parameter_first(&moto, held)
@@ -207,12 +202,7 @@ async fn unassigning_from_a_vanished_eni_or_an_absent_address_is_not_an_error() 
     let moto = Moto::start();
     let ec2 = Ec2Provider::new(&moto.sdk(), &fast(), CallCounter::default());
     let fx = fixture(&ec2).await;
-    let (_, interfaces) = ec2.read(&fx.subnets, &[]).await.expect("read");
-    let eni = ec2
-        .eni_of(&interfaces, &fx.instances[0])
-        .expect("eni")
-        .id
-        .clone();
+    let eni = node_eni(&ec2, &fx, 0).await;
     ec2.unassign("m", "eni-0123456789abcdef0", Ipv4Addr::new(10, 0, 16, 9))
         .await
         .expect("vanished ENI tolerated");

@@ -41,14 +41,11 @@ impl Intercept for Flaky {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         let attempt = self.attempts.fetch_add(1, Ordering::SeqCst);
-        if let Some((status, body)) = usize::try_from(attempt)
+        if let Some(error) = usize::try_from(attempt)
             .ok()
             .and_then(|a| self.errors.get(a))
         {
-            *context.response_mut() = Response::new(
-                StatusCode::try_from(*status).expect("status"),
-                SdkBody::from(body.clone()),
-            );
+            answer(context, error);
         }
         Ok(())
     }
@@ -100,12 +97,19 @@ impl Intercept for Refused {
         _: &mut ConfigBag,
     ) -> Result<(), BoxError> {
         if self.attempts.fetch_add(1, Ordering::SeqCst) == 0 {
-            let (status, body) = &self.error;
-            *context.response_mut() = Response::new(
-                StatusCode::try_from(*status).expect("status"),
-                SdkBody::from(body.clone()),
-            );
+            answer(context, &self.error);
         }
         Ok(())
     }
+}
+
+/// Replaces the response of an attempt with `(status, body)`.
+fn answer(
+    context: &mut BeforeDeserializationInterceptorContextMut<'_>,
+    (status, body): &(u16, String),
+) {
+    *context.response_mut() = Response::new(
+        StatusCode::try_from(*status).expect("status"),
+        SdkBody::from(body.clone()),
+    );
 }
