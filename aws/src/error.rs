@@ -36,6 +36,26 @@ pub enum AwsError {
         /// The ENI it was moved to.
         to: String,
     },
+    /// A new interface could not be attached and could not be deleted either.
+    #[error(
+        "interface {eni} of node {node} could not be attached ({attach}) nor deleted ({delete}); it carries firecamp's owner tag, so a later pass deletes it"
+    )]
+    LeftBehind {
+        /// The interface.
+        eni: String,
+        /// The node it was made for.
+        node: String,
+        /// Why the attach failed.
+        attach: String,
+        /// Why the delete failed.
+        delete: String,
+    },
+    /// An interface without firecamp's owner tag was to be deleted: refused.
+    #[error("interface {0} does not carry firecamp's owner tag: it is not deleted")]
+    NotOwned(String),
+    /// An interface was still attached after its detach.
+    #[error("interface {0} is still attached after DetachNetworkInterface")]
+    StillAttached(String),
     /// Record changes that still failed after splitting the batch by name.
     #[error("{} record name(s) could not be changed: {}", .0.len(), .0.iter().map(|(n, e)| format!("{n} ({e})")).collect::<Vec<_>>().join(", "))]
     Records(Vec<(String, String)>),

@@ -15,6 +15,7 @@ use crate::settings::AwsSettings;
 use crate::throttles::ThrottleCounter;
 
 mod addresses;
+pub mod interfaces;
 
 const PROVIDER: &str = "ec2";
 
@@ -52,6 +53,10 @@ pub struct NetworkInterface {
     pub secondary_ips: Vec<Ipv4Addr>,
     /// IPv4 prefixes delegated to it (the CNI's prefix mode).
     pub prefixes: Vec<String>,
+    /// Its attachment's id, while attached.
+    pub attachment_id: Option<String>,
+    /// The value of its `firecamp.io/owner` tag: set on firecamp's static-IP interfaces only.
+    pub owner: Option<String>,
 }
 
 /// Which ENIs a DescribeNetworkInterfaces call asks for.
@@ -61,6 +66,10 @@ enum Lookup<'a> {
     Subnets(&'a [String]),
     /// These ENIs.
     Ids(&'a [String]),
+    /// The ENIs attached to this instance.
+    Instance(&'a str),
+    /// The ENIs carrying this owner id's tag.
+    Owner(&'a str),
 }
 
 impl Lookup<'_> {
@@ -69,6 +78,8 @@ impl Lookup<'_> {
         match self {
             Self::Subnets(ids) => format!("subnets {}", ids.join(", ")),
             Self::Ids(ids) => format!("network interfaces {}", ids.join(", ")),
+            Self::Instance(id) => format!("the network interfaces of instance {id}"),
+            Self::Owner(owner) => format!("the network interfaces of owner {owner}"),
         }
     }
 }
@@ -104,6 +115,16 @@ fn interface(eni: &aws_sdk_ec2::types::NetworkInterface) -> NetworkInterface {
             .iter()
             .filter_map(|p| p.ipv4_prefix().map(str::to_owned))
             .collect(),
+        attachment_id: eni
+            .attachment()
+            .and_then(|a| a.attachment_id())
+            .map(str::to_owned),
+        owner: eni
+            .tag_set()
+            .iter()
+            .find(|t| t.key() == Some(interfaces::OWNER_TAG))
+            .and_then(|t| t.value())
+            .map(str::to_owned),
     }
 }
 
@@ -268,6 +289,20 @@ impl Ec2Provider {
                     )
                     .max_results(1000),
                 Lookup::Ids(ids) => request.set_network_interface_ids(Some(ids.to_vec())),
+                Lookup::Instance(id) => request.filters(
+                    Filter::builder()
+                        .name("attachment.instance-id")
+                        .values(id)
+                        .build(),
+                ),
+                Lookup::Owner(owner) => request
+                    .filters(
+                        Filter::builder()
+                            .name(format!("tag:{}", interfaces::OWNER_TAG))
+                            .values(owner)
+                            .build(),
+                    )
+                    .max_results(1000),
             };
             let page = request
                 .set_next_token(token.clone())

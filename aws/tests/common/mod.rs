@@ -113,3 +113,30 @@ fn answer(
         SdkBody::from(body.clone()),
     );
 }
+
+/// Keeps the body of every request sent (its form-encoded parameters, for EC2).
+#[derive(Debug, Default)]
+pub struct Recorder {
+    /// The bodies, in order.
+    pub bodies: Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Intercept for Recorder {
+    fn name(&self) -> &'static str {
+        "Recorder"
+    }
+
+    fn modify_before_transmit(
+        &self,
+        context: &mut BeforeTransmitInterceptorContextMut<'_>,
+        _: &RuntimeComponents,
+        _: &mut ConfigBag,
+    ) -> Result<(), BoxError> {
+        if let Some(body) = context.request().body().bytes()
+            && let Ok(mut bodies) = self.bodies.lock()
+        {
+            bodies.push(String::from_utf8_lossy(body).into_owned());
+        }
+        Ok(())
+    }
+}
