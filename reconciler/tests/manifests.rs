@@ -1,6 +1,7 @@
 //! Every manifest a plan of the examples would apply (the catalog's objects plus firecamp's
 //! annotations, and the static-IP allocation records the planner adds) passes the OpenAPI schema
-//! of Kubernetes 1.35 in strict mode.
+//! of Kubernetes 1.35 in strict mode; the IRSA trust policy names the ServiceAccount of
+//! `deploy/rbac.yaml`.
 
 mod common;
 
@@ -63,4 +64,42 @@ fn assert_strictly_valid(files: &[std::path::PathBuf], resources: usize) {
         resources,
         "{report}"
     );
+}
+
+#[test]
+fn the_irsa_trust_policy_lets_only_firecamps_service_account_assume_the_role() {
+    let text = std::fs::read_to_string(repo().join("deploy/rbac.yaml")).expect("rbac.yaml");
+    let documents =
+        firecamp_schema::yaml::load_documents(&text, &firecamp_schema::Limits::default())
+            .expect("valid YAML");
+    let account = documents
+        .iter()
+        .map(firecamp_schema::yaml::Node::to_json)
+        .find(|d| d["kind"] == "ServiceAccount")
+        .expect("a ServiceAccount");
+    let subject = format!(
+        "system:serviceaccount:{}:{}",
+        account["metadata"]["namespace"]
+            .as_str()
+            .expect("namespace"),
+        account["metadata"]["name"].as_str().expect("name")
+    );
+    let policy: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(repo().join("deploy/irsa-trust-policy.json"))
+            .expect("trust policy"),
+    )
+    .expect("JSON");
+    let statements = policy["Statement"].as_array().expect("statements");
+    assert_eq!(statements.len(), 1);
+    let statement = &statements[0];
+    assert_eq!(statement["Action"], "sts:AssumeRoleWithWebIdentity");
+    let conditions = statement["Condition"]["StringEquals"]
+        .as_object()
+        .expect("StringEquals conditions");
+    let values: Vec<(&str, &str)> = conditions
+        .iter()
+        .filter_map(|(k, v)| Some((k.rsplit(':').next()?, v.as_str()?)))
+        .collect();
+    assert!(values.contains(&("sub", subject.as_str())), "{values:?}");
+    assert!(values.contains(&("aud", "sts.amazonaws.com")), "{values:?}");
 }
