@@ -53,6 +53,9 @@ pub enum AwsError {
     /// An interface without firecamp's owner tag was to be deleted: refused.
     #[error("interface {0} does not carry firecamp's owner tag: it is not deleted")]
     NotOwned(String),
+    /// No static-IP interface of this owner is attached to the instance.
+    #[error("instance {0} has no static-IP interface of firecamp's attached")]
+    NoInterface(String),
     /// An interface was still attached after its detach.
     #[error("interface {0} is still attached after DetachNetworkInterface")]
     StillAttached(String),

@@ -15,8 +15,6 @@ pub struct AwsSettings {
     pub route53_per_second: f64,
     /// EC2 Assign/UnassignPrivateIpAddresses requests per second.
     pub ec2_per_second: f64,
-    /// Device index of the ENI static IPs go on (0: the primary interface).
-    pub eni_device_index: i32,
     /// Attempts per call, the first included, with adaptive backoff on throttling and 5xx.
     pub max_attempts: u32,
 }
@@ -30,7 +28,6 @@ impl AwsSettings {
             endpoint_url: None,
             route53_per_second: 5.0,
             ec2_per_second: 5.0,
-            eni_device_index: 0,
             max_attempts: 8,
         }
     }

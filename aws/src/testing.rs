@@ -166,15 +166,7 @@ pub async fn test_network_sized(
         .and_then(|v| v.vpc_id())
         .expect("vpc id")
         .to_owned();
-    let image = client
-        .describe_images()
-        .send()
-        .await
-        .expect("images")
-        .images()[0]
-        .image_id()
-        .expect("image")
-        .to_owned();
+    let image = any_image(client).await;
     let mut network = TestNetwork {
         vpc_id: vpc_id.clone(),
         subnets: Vec::new(),
@@ -216,26 +208,57 @@ pub async fn test_network_sized(
                 .expect("foreign address");
         }
         for _ in 0..instances {
-            let run = client
-                .run_instances()
-                .image_id(&image)
-                .instance_type(aws_sdk_ec2::types::InstanceType::M5Large)
-                .min_count(1)
-                .max_count(1)
-                .subnet_id(&subnet_id)
-                .send()
-                .await
-                .expect("instance");
-            let instance = &run.instances()[0];
-            network.nodes.push(TestNode {
-                instance_id: instance.instance_id().expect("instance id").to_owned(),
-                zone: zone.to_owned(),
-                ip: instance.private_ip_address().expect("address").to_owned(),
-            });
+            network
+                .nodes
+                .push(run_instance(client, &image, &subnet_id, zone).await);
         }
         network.subnets.push((subnet_id, zone.to_owned()));
     }
     network
+}
+
+/// Starts one instance of `image` in `subnet_id` (in `zone`).
+///
+/// # Panics
+/// When moto refuses the call.
+pub async fn run_instance(
+    client: &aws_sdk_ec2::Client,
+    image: &str,
+    subnet_id: &str,
+    zone: &str,
+) -> TestNode {
+    let run = client
+        .run_instances()
+        .image_id(image)
+        .instance_type(aws_sdk_ec2::types::InstanceType::M5Large)
+        .min_count(1)
+        .max_count(1)
+        .subnet_id(subnet_id)
+        .send()
+        .await
+        .expect("instance");
+    let instance = &run.instances()[0];
+    TestNode {
+        instance_id: instance.instance_id().expect("instance id").to_owned(),
+        zone: zone.to_owned(),
+        ip: instance.private_ip_address().expect("address").to_owned(),
+    }
+}
+
+/// The id of an image moto offers.
+///
+/// # Panics
+/// When moto refuses the call.
+pub async fn any_image(client: &aws_sdk_ec2::Client) -> String {
+    client
+        .describe_images()
+        .send()
+        .await
+        .expect("images")
+        .images()[0]
+        .image_id()
+        .expect("image")
+        .to_owned()
 }
 
 /// Creates an explicit CIDR reservation of `cidr` in `subnet_id` (a zone's `reservedCidr`).

@@ -69,6 +69,7 @@ fn for_node<'a>(
         node: &network.nodes[node].instance_id,
         instance_id: &network.nodes[node].instance_id,
         subnet_id: &network.subnets[0].0,
+        primary_ip: None,
         security_groups: groups,
     }
 }
@@ -85,8 +86,12 @@ async fn a_nodes_interface_lives_from_create_to_delete_and_carries_its_members_a
         .create_interface(&for_node(&network, 0, owner, &groups))
         .await
         .expect("created and attached");
+    let chosen = Ipv4Addr::new(10, 0, 31, 254);
     let second = ec2
-        .create_interface(&for_node(&network, 1, owner, &groups))
+        .create_interface(&InterfaceFor {
+            primary_ip: Some(chosen),
+            ..for_node(&network, 1, owner, &groups)
+        })
         .await
         .expect("created and attached");
 
@@ -107,6 +112,12 @@ async fn a_nodes_interface_lives_from_create_to_delete_and_carries_its_members_a
     );
     assert_eq!(eni.subnet_id, network.subnets[0].0);
     assert_eq!(eni.owner.as_deref(), Some(owner));
+    let other = owned.iter().find(|e| e.id == second).expect("second");
+    assert_eq!(
+        other.primary_ip,
+        Some(chosen),
+        "the interface's own address is the one the plan chose"
+    );
     let described = ec2
         .client()
         .describe_network_interfaces()

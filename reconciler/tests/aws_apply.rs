@@ -9,7 +9,7 @@ mod common;
 use std::net::Ipv4Addr;
 
 use common::schedule;
-use firecamp::live::{Eni, LiveState, Node, simulate_apply};
+use firecamp::live::{LiveState, Node, simulate_apply};
 use firecamp::plan::static_ips::lowest_free;
 use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
@@ -17,6 +17,9 @@ use firecamp_aws::route53::{RecordChange, RecordSet};
 use firecamp_aws::testing::{Moto, test_network};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
+
+/// The owner id a Kubernetes read would give (the kube-system namespace's UID).
+const OWNER: &str = "5e1f-kube-system-uid";
 
 struct World {
     _moto: Moto,
@@ -48,10 +51,7 @@ async fn world() -> World {
             zone: n.zone.clone(),
             host_ip: n.ip.parse().expect("ipv4"),
             instance_id: n.instance_id.clone(),
-            eni: Eni {
-                id: String::new(),
-                secondary_ips: Vec::new(),
-            },
+            eni: None,
         })
         .collect();
     let cluster_yaml = format!(
@@ -79,6 +79,7 @@ impl World {
         if live.nodes.is_empty() {
             live.nodes = self.nodes.clone();
         }
+        live.owner.get_or_insert_with(|| OWNER.to_owned());
         self.aws
             .read_into(validation.cluster.as_ref().expect("cluster"), live)
             .await
@@ -107,6 +108,7 @@ impl World {
     async fn enis(&self) -> Vec<(String, Vec<Ipv4Addr>)> {
         let mut live = LiveState {
             nodes: self.nodes.clone(),
+            owner: Some(OWNER.to_owned()),
             ..LiveState::default()
         };
         let cluster = common::specs(&[("cluster.yaml", &self.cluster_yaml)])
@@ -115,7 +117,7 @@ impl World {
         self.aws.read_into(&cluster, &mut live).await.expect("read");
         live.nodes
             .into_iter()
-            .map(|n| (n.name, n.eni.secondary_ips))
+            .map(|n| (n.name, n.eni.map(|e| e.secondary_ips).unwrap_or_default()))
             .collect()
     }
 }
@@ -138,12 +140,7 @@ async fn static_ips_are_allocated_around_foreign_addresses_and_follow_their_memb
     let validation = world.specs(CONSUL);
     let mut initial = LiveState::default();
     world.read(&validation, &mut initial).await;
-    // The owner id a Kubernetes read would give (the kube-system namespace's UID).
-    let owned = LiveState {
-        owner: Some("5e1f-kube-system-uid".to_owned()),
-        ..LiveState::default()
-    };
-    let live = world.converge(&validation, owned).await;
+    let live = world.converge(&validation, LiveState::default()).await;
     // Expected: the lowest usable addresses of each zone's subnet that nothing used before.
     let mut taken: std::collections::BTreeSet<Ipv4Addr> = initial
         .subnets
@@ -193,6 +190,33 @@ async fn static_ips_are_allocated_around_foreign_addresses_and_follow_their_memb
             [placement.node.as_ref().expect("node")],
             "{} is on its member's node only",
             ip
+        );
+    }
+    // On EC2: each node has exactly one interface of firecamp's, at device index 1 or more, and
+    // every member's address is on one of those, never on a node's primary interface.
+    let subnet_ids: Vec<String> = initial.subnets.iter().map(|s| s.id.clone()).collect();
+    let (_, interfaces) = world.aws.ec2.read(&subnet_ids, &[]).await.expect("read");
+    for node in &world.nodes {
+        let owned: Vec<_> = interfaces
+            .iter()
+            .filter(|e| e.instance_id.as_deref() == Some(node.instance_id.as_str()))
+            .filter(|e| e.owner.as_deref() == Some(OWNER))
+            .collect();
+        assert_eq!(owned.len(), 1, "{}: {owned:?}", node.name);
+        assert!(owned[0].device_index >= Some(1), "{owned:?}");
+    }
+    for recorded in live.static_ips.values() {
+        let holders: Vec<_> = interfaces
+            .iter()
+            .filter(|e| e.secondary_ips.contains(&recorded.ip))
+            .collect();
+        assert!(
+            !holders.is_empty()
+                && holders
+                    .iter()
+                    .all(|e| e.owner.as_deref() == Some(OWNER) && e.device_index >= Some(1)),
+            "{}: {holders:?}",
+            recorded.ip
         );
     }
     let a_records: Vec<(String, Vec<String>)> = live

@@ -22,7 +22,7 @@ const ZK_AND_REDIS: [&str; 2] = ["coordination/zookeeper.yaml", "data/redis.yaml
 fn assert_no_duplicate_ips(live: &LiveState, when: &str) {
     let mut holders: BTreeMap<_, Vec<&str>> = BTreeMap::new();
     for node in &live.nodes {
-        for ip in &node.eni.secondary_ips {
+        for ip in node.eni.iter().flat_map(|e| &e.secondary_ips) {
             holders.entry(*ip).or_default().push(&node.name);
         }
     }

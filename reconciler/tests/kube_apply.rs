@@ -124,10 +124,11 @@ async fn a_fresh_install_of_the_examples_converges_and_a_second_apply_writes_not
             .iter()
             .find(|p| &p.member == member)
             .and_then(|p| p.node.clone());
-        let holder = live
-            .nodes
-            .iter()
-            .find(|n| n.eni.secondary_ips.contains(&recorded.ip));
+        let holder = live.nodes.iter().find(|n| {
+            n.eni
+                .as_ref()
+                .is_some_and(|e| e.secondary_ips.contains(&recorded.ip))
+        });
         assert_eq!(
             holder.map(|n| n.name.clone()),
             node,

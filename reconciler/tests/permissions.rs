@@ -18,6 +18,8 @@ use common::world::{World, edit_file, world};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::providers::kubernetes::{KubeCache, managed_kinds};
 use firecamp::run::lease::LeaderElector;
+use firecamp_aws::ec2::interfaces::InterfaceFor;
+use firecamp_aws::testing::{any_image, run_instance};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Limits;
 use firecamp_schema::yaml::load_documents;
@@ -27,8 +29,12 @@ use kube::api::{Api, PostParams};
 
 /// RBAC verbs that are checks on what a role may grant, not requests.
 const CHECKS_NOT_REQUESTS: [&str; 2] = ["bind", "escalate"];
-/// IAM actions AWS checks on firecamp's behalf: creating a private zone needs `ec2:DescribeVpcs`.
-const CHECKED_FOR_FIRECAMP: [&str; 1] = ["ec2:DescribeVpcs"];
+/// IAM actions AWS checks on firecamp's behalf: creating a private zone needs `ec2:DescribeVpcs`,
+/// and tagging an interface as it is created needs `ec2:CreateTags` ("To tag a resource during
+/// creation, you must have permissions to use the action that creates the resource ... [and]
+/// the ec2:CreateTags action", EC2 User Guide, "Grant permission to tag resources during
+/// creation").
+const CHECKED_FOR_FIRECAMP: [&str; 2] = ["ec2:DescribeVpcs", "ec2:CreateTags"];
 
 fn granted_requests() -> BTreeSet<(String, String, String)> {
     let text = std::fs::read_to_string(common::repo().join("deploy/rbac.yaml")).expect("rbac.yaml");
@@ -154,6 +160,42 @@ async fn full_cycle(world: &World) {
         _ => text,
     });
     world.converge(&removed).await;
+    // An interface of firecamp's left on an instance that is no node of the cluster (made here
+    // with a provider of the test's own, so its calls are not counted): firecamp detaches and
+    // deletes it.
+    let owner = world.read(&removed).await.owner.expect("owner id");
+    let setup = AwsProviders::new(
+        &world.moto_sdk(),
+        &AwsSettings::new("us-east-1"),
+        CallCounter::default(),
+    );
+    let client = setup.ec2.client();
+    let (subnet, zone) = world.network.subnets[0].clone();
+    let outsider = run_instance(client, &any_image(client).await, &subnet, &zone).await;
+    setup
+        .ec2
+        .create_interface(&InterfaceFor {
+            owner: &owner,
+            cluster: &common::world::cluster(&removed).metadata.name,
+            node: "gone",
+            instance_id: &outsider.instance_id,
+            subnet_id: &subnet,
+            primary_ip: None,
+            security_groups: &[],
+        })
+        .await
+        .expect("stray interface");
+    world.converge(&removed).await;
+    assert!(
+        setup
+            .ec2
+            .owned_interfaces(&owner)
+            .await
+            .expect("listed")
+            .iter()
+            .all(|e| e.instance_id.as_deref() != Some(outsider.instance_id.as_str())),
+        "the stray interface is gone"
+    );
     // `firecamp run` keeps the live state current with watches: each kind listed, then watched.
     let cache = KubeCache::start(
         &world.cluster.client,

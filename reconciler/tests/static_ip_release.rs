@@ -1,12 +1,12 @@
 //! Nothing leaked, nothing lost: a member removed by a scale-down, or a service removed from git,
-//! keeps its static IPs and allocation record under `deletionPolicy: Retain` (the plan says so, on
-//! the plan that removes it) and has them released under `Delete`.
+//! keeps its static IPs, allocation record and DNS records under `deletionPolicy: Retain` (the plan
+//! says so, on the plan that removes it) and has them released and deleted under `Delete`.
 
 mod common;
 
 use common::{base_live, converge, edited_examples, plan_of};
 use firecamp::live::{LiveState, simulate_apply};
-use firecamp::plan::{Action, Plan};
+use firecamp::plan::{Action, Plan, Provider};
 use firecamp_schema::Validation;
 
 /// The examples with Consul's spec edited by `edit` (or left out, when `None`).
@@ -36,6 +36,15 @@ fn consul(replicas: u32, policy: &str) -> Validation {
     with_consul(Some(&edit))
 }
 
+/// The names of the records the plan deletes.
+fn record_deletions(plan: &Plan) -> Vec<String> {
+    plan.steps
+        .iter()
+        .filter(|s| s.provider == Provider::Route53 && s.action == Action::Delete)
+        .map(|s| s.resource.clone())
+        .collect()
+}
+
 fn releases(plan: &Plan) -> Vec<(String, String)> {
     plan.steps
         .iter()
@@ -62,6 +71,11 @@ fn a_scale_down_under_retain_keeps_the_addresses_and_says_so() {
     let before = live.static_ips.clone();
     let plan = plan_of(&consul(1, "Retain"), &live);
     assert!(releases(&plan).is_empty(), "{:?}", releases(&plan));
+    assert!(
+        record_deletions(&plan).is_empty(),
+        "{:?}",
+        record_deletions(&plan)
+    );
     for member in ["consul-server-b-0", "consul-server-c-0"] {
         assert!(
             plan.warnings
@@ -106,6 +120,14 @@ fn a_scale_down_under_delete_releases_the_removed_members_addresses() {
             ),
         ]
     );
+    assert_eq!(
+        record_deletions(&plan),
+        [
+            "A consul-server-b-0.prod.firecamp.internal",
+            "A consul-server-c-0.prod.firecamp.internal"
+        ],
+        "their records go with their addresses"
+    );
     let after = settle(&consul(1, "Delete"), simulate_apply(&plan, &live));
     let left: Vec<&String> = after
         .static_ips
@@ -117,7 +139,8 @@ fn a_scale_down_under_delete_releases_the_removed_members_addresses() {
         after
             .nodes
             .iter()
-            .all(|n| !n.eni.secondary_ips.contains(&ip("consul-server-b-0"))),
+            .filter_map(|n| n.eni.as_ref())
+            .all(|e| !e.secondary_ips.contains(&ip("consul-server-b-0"))),
         "the address is off every ENI"
     );
 }
@@ -182,4 +205,9 @@ fn nothing_is_released_while_a_spec_file_is_broken() {
     );
     let plan = plan_of(&broken, &live);
     assert!(releases(&plan).is_empty(), "{:?}", releases(&plan));
+    assert!(
+        record_deletions(&plan).is_empty(),
+        "{:?}",
+        record_deletions(&plan)
+    );
 }

@@ -229,10 +229,12 @@ async fn a_static_ip_member_moved_to_another_node_takes_its_address_along_withou
                 // moto keeps a reassigned address on the old ENI too (EC2 moves it), so only
                 // the new node's ENI is checked.
                 node != *old_node
-                    && live
-                        .nodes
-                        .iter()
-                        .any(|n| n.name == node && n.eni.secondary_ips.contains(&address))
+                    && live.nodes.iter().any(|n| {
+                        n.name == node
+                            && n.eni
+                                .as_ref()
+                                .is_some_and(|e| e.secondary_ips.contains(&address))
+                    })
             },
         )
         .await;

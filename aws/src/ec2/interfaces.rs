@@ -38,6 +38,8 @@ pub struct InterfaceFor<'a> {
     pub instance_id: &'a str,
     /// The zone's static subnet.
     pub subnet_id: &'a str,
+    /// The interface's own (primary) address; none: EC2 picks a free one of the subnet.
+    pub primary_ip: Option<std::net::Ipv4Addr>,
     /// The interface's security groups (none: the VPC's default group).
     pub security_groups: &'a [String],
 }
@@ -69,6 +71,7 @@ impl Ec2Provider {
             .client
             .create_network_interface()
             .subnet_id(node.subnet_id)
+            .set_private_ip_address(node.primary_ip.map(|ip| ip.to_string()))
             .set_groups((!node.security_groups.is_empty()).then(|| node.security_groups.to_vec()))
             .description(format!("firecamp static IPs of {}", node.node))
             .tag_specifications(tags)

@@ -134,7 +134,6 @@ pub struct Ec2Provider {
     client: Client,
     writes: RateLimiter,
     counter: CallCounter,
-    device_index: i32,
     subnets: Mutex<BTreeMap<String, (String, String)>>,
 }
 
@@ -159,7 +158,6 @@ impl Ec2Provider {
             client,
             writes: RateLimiter::new(settings.ec2_per_second, settings.ec2_per_second.max(1.0)),
             counter,
-            device_index: settings.eni_device_index,
             subnets: Mutex::new(BTreeMap::new()),
         }
     }
@@ -360,18 +358,5 @@ impl Ec2Provider {
             }
         }
         Ok(())
-    }
-
-    /// The ENI of `instance_id` that static IPs go on (the configured device index).
-    #[must_use]
-    pub fn eni_of<'a>(
-        &self,
-        interfaces: &'a [NetworkInterface],
-        instance_id: &str,
-    ) -> Option<&'a NetworkInterface> {
-        interfaces.iter().find(|e| {
-            e.instance_id.as_deref() == Some(instance_id)
-                && e.device_index == Some(self.device_index)
-        })
     }
 }

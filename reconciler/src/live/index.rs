@@ -3,7 +3,27 @@
 use std::collections::HashMap;
 use std::net::Ipv4Addr;
 
-use super::{LiveState, MemberPlacement, Node};
+use super::{Eni, LiveState, MemberPlacement, Node};
+
+/// One of firecamp's interfaces holding an address: a node's, or a stray one.
+#[derive(Debug, Clone, Copy)]
+pub struct Holder<'a> {
+    /// The interface.
+    pub eni: &'a Eni,
+    /// The node it is on; none for a stray interface.
+    pub node: Option<&'a Node>,
+}
+
+impl Holder<'_> {
+    /// The node's name, or what the interface is, for plan reasons.
+    #[must_use]
+    pub fn name(&self) -> String {
+        self.node.map_or_else(
+            || format!("stray interface {}", self.eni.id),
+            |n| n.name.clone(),
+        )
+    }
+}
 
 /// A live state with its placements, nodes and ENI addresses indexed.
 #[derive(Debug)]
@@ -12,7 +32,7 @@ pub struct LiveIndex<'a> {
     pub live: &'a LiveState,
     placements: HashMap<&'a str, &'a MemberPlacement>,
     nodes: HashMap<&'a str, &'a Node>,
-    holders: HashMap<Ipv4Addr, &'a Node>,
+    holders: HashMap<Ipv4Addr, Holder<'a>>,
 }
 
 impl<'a> LiveIndex<'a> {
@@ -30,7 +50,13 @@ impl<'a> LiveIndex<'a> {
             holders: live
                 .nodes
                 .iter()
-                .flat_map(|n| n.eni.secondary_ips.iter().map(move |ip| (*ip, n)))
+                .filter_map(|n| n.eni.as_ref().map(|eni| (eni, Some(n))))
+                .chain(live.stray_interfaces.iter().map(|s| (&s.eni, None)))
+                .flat_map(|(eni, node)| {
+                    eni.secondary_ips
+                        .iter()
+                        .map(move |ip| (*ip, Holder { eni, node }))
+                })
                 .collect(),
         }
     }
@@ -49,9 +75,9 @@ impl<'a> LiveIndex<'a> {
             .and_then(|n| self.nodes.get(n).copied())
     }
 
-    /// The node whose ENI holds `ip`.
+    /// The firecamp interface that holds `ip`.
     #[must_use]
-    pub fn holder(&self, ip: Ipv4Addr) -> Option<&'a Node> {
+    pub fn holder(&self, ip: Ipv4Addr) -> Option<Holder<'a>> {
         self.holders.get(&ip).copied()
     }
 }

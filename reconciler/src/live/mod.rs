@@ -14,7 +14,7 @@ use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
 
-pub use index::LiveIndex;
+pub use index::{Holder, LiveIndex};
 pub use object::{LiveObject, key_hash};
 pub use packed::Dictionaries;
 pub use simulate::{as_served, simulate_apply};
@@ -47,6 +47,21 @@ pub struct LiveState {
     /// document of the same name, never takes it; unknown in a snapshot made without it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub owner: Option<String>,
+    /// firecamp's static-IP interfaces (this owner's tag) attached to no node of the cluster:
+    /// left by a node that is gone, or detached. They are deleted in `firecamp` mode.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stray_interfaces: Vec<StrayInterface>,
+}
+
+/// One of firecamp's static-IP interfaces that no node of the cluster has.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct StrayInterface {
+    /// The interface, with the addresses still on it.
+    pub eni: Eni,
+    /// The instance it is still attached to, when attached.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub instance_id: Option<String>,
 }
 
 /// A member's pod and where it runs.
@@ -76,8 +91,11 @@ pub struct Node {
     pub host_ip: Ipv4Addr,
     /// EC2 instance id (from the providerID).
     pub instance_id: String,
-    /// The ENI static IPs are assigned to, with its secondary addresses.
-    pub eni: Eni,
+    /// firecamp's static-IP interface on the node (this owner's tag, device index 1 or more),
+    /// with its secondary addresses; none until it is made (or, in `launchTemplate` mode,
+    /// attached by the launch template).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub eni: Option<Eni>,
 }
 
 /// An elastic network interface.

@@ -7,7 +7,7 @@ use std::net::Ipv4Addr;
 
 use serde_json::{Value, json};
 
-use super::{DnsRecord, LiveObject, LiveState, StaticIp};
+use super::{DnsRecord, Eni, LiveObject, LiveState, StaticIp};
 use crate::plan::kubernetes::identity;
 use crate::plan::{Action, Plan, Provider, Step};
 
@@ -151,23 +151,54 @@ fn ec2(step: &Step, live: &mut LiveState) {
                 .and_then(|a| a["node"].as_str())
                 .unwrap_or_default()
                 .to_owned();
-            for each in &mut live.nodes {
-                each.eni.secondary_ips.retain(|held| *held != ip);
-                if each.name == node {
-                    each.eni.secondary_ips.push(ip);
-                }
+            forget_ip(live, ip);
+            if let Some(eni) = live
+                .nodes
+                .iter_mut()
+                .find(|n| n.name == node)
+                .and_then(|n| n.eni.as_mut())
+            {
+                eni.secondary_ips.push(ip);
             }
         }
         Action::ReleaseIp => {
             let Some(before) = &step.before else { return };
             if let (Some(member), Some(ip)) = (before["member"].as_str(), ip_of(Some(before))) {
                 live.static_ips.remove(member);
-                for node in &mut live.nodes {
-                    node.eni.secondary_ips.retain(|held| *held != ip);
-                }
+                forget_ip(live, ip);
             }
         }
+        Action::Create => {
+            let node = step.after.as_ref().and_then(|a| a["node"].as_str());
+            if let Some(node) = live
+                .nodes
+                .iter_mut()
+                .find(|n| Some(n.name.as_str()) == node)
+            {
+                node.eni.get_or_insert_with(|| Eni {
+                    id: format!("eni-of-{}", node.name),
+                    secondary_ips: Vec::new(),
+                });
+            }
+        }
+        Action::Delete => {
+            let eni = step.before.as_ref().and_then(|b| b["eni"].as_str());
+            live.stray_interfaces
+                .retain(|s| Some(s.eni.id.as_str()) != eni);
+        }
         _ => {}
+    }
+}
+
+/// Takes `ip` off every interface that holds it.
+fn forget_ip(live: &mut LiveState, ip: Ipv4Addr) {
+    let enis = live
+        .nodes
+        .iter_mut()
+        .filter_map(|n| n.eni.as_mut())
+        .chain(live.stray_interfaces.iter_mut().map(|s| &mut s.eni));
+    for eni in enis {
+        eni.secondary_ips.retain(|held| *held != ip);
     }
 }
 

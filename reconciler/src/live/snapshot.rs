@@ -1,4 +1,4 @@
-//! The live snapshot file: `{"formatVersion": 1, "live": {...}}`.
+//! The live snapshot file: `{"formatVersion": 2, "live": {...}}`.
 
 use std::io::Read;
 use std::path::Path;
@@ -7,8 +7,10 @@ use serde::{Deserialize, Serialize};
 
 use super::LiveState;
 
-/// The version of the snapshot format this release reads and writes.
-pub const SNAPSHOT_FORMAT_VERSION: u32 = 1;
+/// The version of the snapshot format this release reads and writes. Version 2: a node's `eni`
+/// is firecamp's own static-IP interface (version 1 named the node's primary interface, the
+/// VPC CNI's), and firecamp's interfaces no node has are listed.
+pub const SNAPSHOT_FORMAT_VERSION: u32 = 2;
 
 #[derive(Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -3,11 +3,12 @@
 //! them are ever changed or deleted; a TXT record naming another owner id (another Kubernetes
 //! cluster's firecamp) is left alone, and one written before owner ids gets this owner's id.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::json;
 
 use firecamp_catalog::RecordTarget;
+use firecamp_schema::spec::DeletionPolicy;
 
 use super::desired::Desired;
 use super::draft::{Drafts, Rank, StepSpec};
@@ -188,10 +189,30 @@ pub(crate) fn plan_records(
             }
         }
     }
+    // Every name a desired member has, whether or not it has an address yet.
+    let member_names: BTreeSet<&str> = desired
+        .services
+        .iter()
+        .flat_map(|s| s.aws.dns_records.iter().map(|r| r.name.as_str()))
+        .collect();
+    let desired_services: BTreeSet<&str> =
+        desired.services.iter().map(|s| s.name.as_str()).collect();
     for (name, service) in &owners {
-        if wanted.contains_key(*name) || !desired.may_release(service, policies) {
+        if wanted.contains_key(*name) || member_names.contains(name) {
             continue;
         }
+        let reason = if desired_services.contains(service) {
+            // A member removed by a scale-down: its record goes with its address, under Delete.
+            let policy = desired.deletion_policies.get(*service).copied();
+            if !desired.broken_files.is_empty() || policy != Some(DeletionPolicy::Delete) {
+                continue;
+            }
+            "its member was removed by a scale-down, with deletionPolicy Delete"
+        } else if desired.may_release(service, policies) {
+            "its service was deleted with deletionPolicy Delete"
+        } else {
+            continue;
+        };
         let before = live_a
             .get(name)
             .map(|r| json!({"name": name, "type": "A", "ttl": r.ttl, "values": r.values}));
@@ -203,7 +224,7 @@ pub(crate) fn plan_records(
                 resource: format!("A {name}"),
                 service: Some(service),
                 rank: Rank::Dns,
-                reason: "its service was deleted with deletionPolicy Delete".to_owned(),
+                reason: reason.to_owned(),
             },
             before,
             None,

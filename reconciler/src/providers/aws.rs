@@ -1,16 +1,19 @@
 //! The AWS side of the live model and of a plan: subnets' used addresses, delegated prefixes and
 //! explicit reservations, the nodes' ENIs and the zone's records read through firecamp-aws; EC2 and Route53 steps carried out in plan order.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use aws_config::SdkConfig;
+use firecamp_aws::ec2::interfaces::InterfaceFor;
 use firecamp_aws::route53::{RecordChange, RecordSet};
-use firecamp_aws::{AwsError, AwsSettings, CallCounter, Ec2Provider, Route53Provider};
+use firecamp_aws::{
+    AwsError, AwsSettings, CallCounter, Ec2Provider, NetworkInterface, Route53Provider,
+};
 use firecamp_schema::spec::ClusterDocument;
 use serde_json::Value;
 
-use crate::live::{DnsRecord, Eni, LiveState, Subnet};
+use crate::live::{DnsRecord, Eni, LiveState, StrayInterface, Subnet};
 use crate::plan::{Action, Plan, Provider, Step};
 
 /// The AWS providers of one cluster, sharing one call counter.
@@ -50,7 +53,8 @@ impl AwsProviders {
             .await
     }
 
-    /// Fills `live.subnets`, each node's ENI (by its instance id) and `live.dns_records`.
+    /// Fills `live.subnets`, each node's static-IP interface (this owner's, by its instance id),
+    /// the stray ones and `live.dns_records`.
     ///
     /// # Errors
     /// A failed call.
@@ -83,14 +87,11 @@ impl AwsProviders {
                 reservations: s.reservations,
             })
             .collect();
+        let (on_nodes, stray) = owned_interfaces(&interfaces, live);
         for node in &mut live.nodes {
-            if let Some(eni) = self.ec2.eni_of(&interfaces, &node.instance_id) {
-                node.eni = Eni {
-                    id: eni.id.clone(),
-                    secondary_ips: eni.secondary_ips.clone(),
-                };
-            }
+            node.eni = on_nodes.get(node.instance_id.as_str()).cloned();
         }
+        live.stray_interfaces = stray;
         let zone = self.zone(cluster).await?;
         live.dns_records = self
             .route53
@@ -118,12 +119,17 @@ impl AwsProviders {
         let eni_ids: Vec<String> = live
             .nodes
             .iter()
-            .filter(|n| nodes.contains(&n.name) && !n.eni.id.is_empty())
-            .map(|n| n.eni.id.clone())
+            .filter(|n| nodes.contains(&n.name))
+            .filter_map(|n| n.eni.as_ref().map(|e| e.id.clone()))
             .collect();
         for eni in self.ec2.read_interfaces(&eni_ids).await? {
-            if let Some(node) = live.nodes.iter_mut().find(|n| n.eni.id == eni.id) {
-                node.eni.secondary_ips = eni.secondary_ips;
+            if let Some(held) = live
+                .nodes
+                .iter_mut()
+                .filter_map(|n| n.eni.as_mut())
+                .find(|e| e.id == eni.id)
+            {
+                held.secondary_ips = eni.secondary_ips;
             }
         }
         if members.is_empty() {
@@ -196,16 +202,14 @@ impl AwsProviders {
         let eni = |value: Option<&Value>| value.and_then(|v| v["eni"].as_str()).map(str::to_owned);
         match step.action {
             Action::AssignIp => {
-                if let (Some(address), Some(to)) =
-                    (ip(step.after.as_ref()), eni(step.after.as_ref()))
-                {
+                if let Some(address) = ip(step.after.as_ref()) {
+                    let to = self.target_interface(step, live).await?;
                     self.ec2.assign(member, &to, address).await?;
                 }
             }
             Action::MoveIp => {
-                if let (Some(address), Some(to)) =
-                    (ip(step.after.as_ref()), eni(step.after.as_ref()))
-                {
+                if let Some(address) = ip(step.after.as_ref()) {
+                    let to = self.target_interface(step, live).await?;
                     self.ec2
                         .move_ip(member, eni(step.before.as_ref()).as_deref(), &to, address)
                         .await?;
@@ -216,15 +220,125 @@ impl AwsProviders {
                     && let Some(holder) = live
                         .nodes
                         .iter()
-                        .find(|n| n.eni.secondary_ips.contains(&address))
+                        .filter_map(|n| n.eni.as_ref())
+                        .chain(live.stray_interfaces.iter().map(|s| &s.eni))
+                        .find(|e| e.secondary_ips.contains(&address))
                 {
-                    self.ec2.unassign(member, &holder.eni.id, address).await?;
+                    self.ec2.unassign(member, &holder.id, address).await?;
+                }
+            }
+            Action::Create => {
+                if let Some(after) = &step.after {
+                    self.create_interface(after).await?;
+                }
+            }
+            Action::Delete => {
+                if let Some(before) = &step.before {
+                    self.delete_interface(before).await?;
                 }
             }
             _ => {}
         }
         Ok(())
     }
+
+    /// The interface an assign or move goes to: the step's, or, when the plan made it, the one
+    /// of this owner now attached to the step's instance (read again).
+    async fn target_interface(&self, step: &Step, live: &LiveState) -> Result<String, AwsError> {
+        let after = step.after.as_ref();
+        if let Some(id) = after.and_then(|a| a["eni"].as_str()) {
+            return Ok(id.to_owned());
+        }
+        let instance = after
+            .and_then(|a| a["instanceId"].as_str())
+            .unwrap_or_default();
+        let owner = live.owner.as_deref().unwrap_or_default();
+        self.ec2
+            .owned_interfaces(owner)
+            .await?
+            .into_iter()
+            .find(|e| e.instance_id.as_deref() == Some(instance))
+            .map(|e| e.id)
+            .ok_or_else(|| AwsError::NoInterface(instance.to_owned()))
+    }
+
+    /// Makes and attaches the interface a Create step describes.
+    async fn create_interface(&self, after: &Value) -> Result<(), AwsError> {
+        let text = |key: &str| after[key].as_str().unwrap_or_default();
+        let groups: Vec<String> = after["securityGroupIds"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .filter_map(|g| g.as_str().map(str::to_owned))
+            .collect();
+        self.ec2
+            .create_interface(&InterfaceFor {
+                owner: text("owner"),
+                cluster: text("cluster"),
+                node: text("node"),
+                instance_id: text("instanceId"),
+                subnet_id: text("subnetId"),
+                primary_ip: text("primaryIp").parse().ok(),
+                security_groups: &groups,
+            })
+            .await
+            .map(drop)
+    }
+
+    /// Deletes the stray interface a Delete step names, as EC2 describes it now (it may have been
+    /// detached or deleted since the plan was made); refused unless it still carries this
+    /// owner's tag.
+    async fn delete_interface(&self, before: &Value) -> Result<(), AwsError> {
+        let id = before["eni"].as_str().unwrap_or_default();
+        let owner = before["owner"].as_str();
+        let found = match self.ec2.read_interfaces(&[id.to_owned()]).await {
+            Ok(found) => found,
+            Err(e) if e.code() == Some("InvalidNetworkInterfaceID.NotFound") => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        for eni in &found {
+            if eni.owner.as_deref() != owner {
+                return Err(AwsError::NotOwned(eni.id.clone()));
+            }
+            self.ec2.delete_interface(eni).await?;
+        }
+        Ok(())
+    }
+}
+
+/// This owner's static-IP interfaces among `interfaces`: those on a node of `live` (by instance
+/// id, never at device index 0), and the stray ones.
+fn owned_interfaces(
+    interfaces: &[NetworkInterface],
+    live: &LiveState,
+) -> (BTreeMap<String, Eni>, Vec<StrayInterface>) {
+    let Some(owner) = live.owner.as_deref() else {
+        return (BTreeMap::new(), Vec::new());
+    };
+    let instances: BTreeSet<&str> = live.nodes.iter().map(|n| n.instance_id.as_str()).collect();
+    let mut on_nodes = BTreeMap::new();
+    let mut stray = Vec::new();
+    for found in interfaces
+        .iter()
+        .filter(|e| e.owner.as_deref() == Some(owner))
+    {
+        let eni = Eni {
+            id: found.id.clone(),
+            secondary_ips: found.secondary_ips.clone(),
+        };
+        match found.instance_id.as_deref() {
+            Some(instance)
+                if instances.contains(instance) && found.device_index.unwrap_or(0) >= 1 =>
+            {
+                on_nodes.entry(instance.to_owned()).or_insert(eni);
+            }
+            instance => stray.push(StrayInterface {
+                eni,
+                instance_id: instance.map(str::to_owned),
+            }),
+        }
+    }
+    (on_nodes, stray)
 }
 
 /// The record changes of a Route53 step: the A record and its ownership TXT record.

@@ -11,7 +11,7 @@ use std::time::Duration;
 use firecamp_schema::spec::ClusterDocument;
 use tokio::sync::watch;
 
-use crate::live::{DnsRecord, Eni, LiveState, Subnet};
+use crate::live::{DnsRecord, Eni, LiveState, StrayInterface, Subnet};
 use crate::providers::aws::AwsProviders;
 use crate::providers::kubernetes::{KubeCache, read_owner, resolve_static_ip_subnets};
 use crate::providers::{ReadError, read_live_state};
@@ -37,7 +37,8 @@ pub(crate) struct LiveSource {
 struct AwsReading {
     placement: Placement,
     subnets: Vec<Subnet>,
-    enis: BTreeMap<String, Eni>,
+    enis: BTreeMap<String, Option<Eni>>,
+    stray_interfaces: Vec<StrayInterface>,
     dns_records: Vec<DnsRecord>,
 }
 
@@ -55,6 +56,7 @@ impl AwsReading {
                 .iter()
                 .map(|n| (n.name.clone(), n.eni.clone()))
                 .collect(),
+            stray_interfaces: live.stray_interfaces.clone(),
             dns_records: live.dns_records.clone(),
         }
     }
@@ -63,6 +65,7 @@ impl AwsReading {
     fn fill(self, live: &mut LiveState) {
         live.subnets = self.subnets;
         live.dns_records = self.dns_records;
+        live.stray_interfaces = self.stray_interfaces;
         let mut enis = self.enis;
         for node in &mut live.nodes {
             if let Some(eni) = enis.remove(&node.name) {

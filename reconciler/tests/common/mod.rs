@@ -79,10 +79,10 @@ pub fn base_live() -> LiveState {
                 zone: zone.to_owned(),
                 host_ip,
                 instance_id: format!("i-0{z}{n}a1b2c3d4e5f6078"),
-                eni: Eni {
+                eni: Some(Eni {
                     id: format!("eni-0{z}{n}a1b2c3d4e5f6078"),
                     secondary_ips: Vec::new(),
-                },
+                }),
             });
         }
         live.subnets.push(Subnet {

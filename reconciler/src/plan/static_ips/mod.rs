@@ -4,9 +4,12 @@
 //! scale-down or its service is deleted.
 
 mod allocate;
+mod interfaces;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use firecamp_aws::ec2::interfaces::{NO_MANAGE_TAG, OWNER_TAG};
+use firecamp_schema::spec::InterfaceSource;
 use serde_json::json;
 
 pub use allocate::{
@@ -19,7 +22,7 @@ use super::draft::{Drafts, Rank, StepSpec};
 use super::model::{Action, Provider};
 use crate::live::LiveIndex;
 
-/// Adds allocate, assign, move and release steps.
+/// Adds interface, allocate, assign, move and release steps.
 pub(crate) fn plan_static_ips(
     desired: &Desired,
     index: &LiveIndex<'_>,
@@ -27,6 +30,7 @@ pub(crate) fn plan_static_ips(
     policies: &BTreeMap<String, String>,
     out: &mut Drafts,
 ) {
+    let making = interfaces::plan_interfaces(desired, index.live, allocations, out);
     let mut undecided = BTreeSet::new();
     for (member, allocation) in allocations {
         let service = Some(allocation.service.as_str());
@@ -83,18 +87,26 @@ pub(crate) fn plan_static_ips(
         let Some(node) = index.node_of(member) else {
             continue;
         };
-        if node.eni.secondary_ips.contains(&address) {
-            continue;
-        }
-        let holder = index.holder(address);
-        let (action, reason, before) = match holder {
+        let target = match (&node.eni, making.contains(&node.name)) {
+            (Some(eni), _) if eni.secondary_ips.contains(&address) => continue,
+            (Some(eni), _) => json!(eni.id),
+            // Made earlier in this plan: the apply finds it by the node's instance.
+            (None, true) => serde_json::Value::Null,
+            (None, false) => {
+                out.warnings
+                    .push(no_interface_warning(desired, index, member, &node.name));
+                continue;
+            }
+        };
+        let (action, reason, before) = match index.holder(address) {
             Some(old) => (
                 Action::MoveIp,
                 format!(
                     "{member} now runs on {}; {ip} is still on {}",
-                    node.name, old.name
+                    node.name,
+                    old.name()
                 ),
-                Some(json!({"eni": old.eni.id, "node": old.name})),
+                Some(json!({"eni": old.eni.id, "node": old.node.map(|n| &n.name)})),
             ),
             None => (
                 Action::AssignIp,
@@ -113,11 +125,14 @@ pub(crate) fn plan_static_ips(
                 reason,
             },
             before,
-            Some(json!({"eni": node.eni.id, "node": node.name, "ip": ip})),
+            Some(
+                json!({"eni": target, "node": node.name, "instanceId": node.instance_id, "ip": ip}),
+            ),
             Vec::new(),
             false,
         );
     }
+    interfaces::plan_stray_deletions(desired, index.live, out);
     if !undecided.is_empty() {
         let subnets: Vec<String> = undecided.into_iter().collect();
         out.warnings.push(format!("the live state has no data on subnet(s) {}: their static IPs are decided when planning against live data", subnets.join(", ")));
@@ -147,4 +162,24 @@ pub(crate) fn plan_static_ips(
             false,
         );
     }
+}
+
+/// Why `member`'s address waits: its node has no static-IP interface firecamp may use.
+fn no_interface_warning(
+    desired: &Desired,
+    index: &LiveIndex<'_>,
+    member: &str,
+    node: &str,
+) -> String {
+    let why = if desired.cluster.spec.static_ips.interfaces == InterfaceSource::LaunchTemplate {
+        format!(
+            "staticIps.interfaces is launchTemplate: the node's launch template must attach one in the zone's static subnet, tagged {OWNER_TAG}={} and {NO_MANAGE_TAG}=true",
+            index.live.owner.as_deref().unwrap_or("<owner id>")
+        )
+    } else {
+        "firecamp makes one once the owner id (the kube-system namespace's UID) is known".to_owned()
+    };
+    format!(
+        "{member} runs on node {node}, which has no static-IP interface yet, so its static IP is not assigned: {why}"
+    )
 }

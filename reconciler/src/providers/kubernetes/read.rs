@@ -14,7 +14,7 @@ use firecamp_catalog::{labels, static_ip_config_map_name};
 
 use super::KubeError;
 use super::kinds::managed_kinds;
-use crate::live::{Eni, LiveObject, LiveState, MemberPlacement, Node, StaticIp};
+use crate::live::{LiveObject, LiveState, MemberPlacement, Node, StaticIp};
 use crate::plan::static_ips::usable_range;
 
 /// Objects per list page.
@@ -185,10 +185,7 @@ pub(super) fn node(node: &KubeNode) -> Option<Node> {
         zone,
         host_ip,
         instance_id,
-        eni: Eni {
-            id: String::new(),
-            secondary_ips: Vec::new(),
-        },
+        eni: None,
     })
 }
 

@@ -1,0 +1,213 @@
+//! firecamp's static-IP interface of each node (`docs/static-ips.md`): one is made for every node
+//! of a zone where static-IP members have addresses, and one that no node of the cluster has any
+//! more is deleted. Only in `staticIps.interfaces: firecamp` mode, and only once the owner id is
+//! known: without it, firecamp could not tell its own interfaces from another cluster's.
+//!
+//! An interface's own (primary) address is chosen here too, from the top of its subnet and
+//! outside the zone's `reservedCidr`, never one a member's allocation holds: left to EC2, it is
+//! any free address of the subnet, which in a dedicated subnet may be the one a new member was
+//! just given (and moto, which ignores reservations, would hand out the reserved ones too).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
+
+use firecamp_schema::spec::InterfaceSource;
+use serde_json::json;
+
+use super::allocate::{Allocation, cidr_block, usable_range};
+use crate::live::{LiveState, Subnet};
+use crate::plan::desired::Desired;
+use crate::plan::draft::{Drafts, Rank, StepSpec};
+use crate::plan::model::{Action, Provider};
+
+/// Adds a Create step for each node that needs an interface and has none. Returns the nodes
+/// whose interface this plan makes.
+pub(crate) fn plan_interfaces(
+    desired: &Desired,
+    live: &LiveState,
+    allocations: &BTreeMap<String, Allocation>,
+    out: &mut Drafts,
+) -> BTreeSet<String> {
+    let spec = &desired.cluster.spec;
+    // Zone name → (subnet, reservedCidr), for the zones whose members hold (or are given) an
+    // address.
+    let used_subnets: BTreeSet<&str> = allocations
+        .values()
+        .filter(|a| !a.retained)
+        .map(|a| a.subnet_id.as_str())
+        .collect();
+    let zones: BTreeMap<&str, (&str, Option<&str>)> = spec
+        .zones
+        .iter()
+        .filter(|z| used_subnets.contains(z.subnet_id.as_str()))
+        .map(|z| {
+            let reserved = z.reserved_cidr.as_deref();
+            (z.name.as_str(), (z.subnet_id.as_str(), reserved))
+        })
+        .collect();
+    let missing: Vec<_> = live
+        .nodes
+        .iter()
+        .filter(|n| n.eni.is_none())
+        .filter_map(|n| zones.get(n.zone.as_str()).map(|subnet| (n, *subnet)))
+        .collect();
+    let mut making = BTreeSet::new();
+    if spec.static_ips.interfaces == InterfaceSource::LaunchTemplate {
+        // The launch template attaches them; a member on a node without one is warned about
+        // with its assignment.
+        return making;
+    }
+    let Some(owner) = live.owner.as_deref() else {
+        if !missing.is_empty() || !live.stray_interfaces.is_empty() {
+            out.warnings.push("the owner id (the kube-system namespace's UID) is unknown in this live state: no static-IP interface is made or deleted; plan against the cluster to see them".to_owned());
+        }
+        return making;
+    };
+    let mut taken: BTreeSet<Ipv4Addr> = live
+        .static_ips
+        .values()
+        .map(|s| s.ip)
+        .chain(allocations.values().filter_map(|a| a.ip))
+        .collect();
+    for (node, (subnet, reserved)) in missing {
+        let primary = live
+            .subnets
+            .iter()
+            .find(|s| s.id == subnet)
+            .and_then(|s| highest_free(s, reserved, &taken));
+        taken.extend(primary);
+        out.push(
+            StepSpec {
+                provider: Provider::Ec2,
+                action: Action::Create,
+                id: format!("ec2:interface/{}", node.name),
+                resource: format!("static-IP interface of node {}", node.name),
+                service: None,
+                rank: Rank::Foundation,
+                reason: format!(
+                    "node {} is in zone {} where static-IP members have addresses",
+                    node.name, node.zone
+                ),
+            },
+            None,
+            Some(json!({
+                "node": node.name,
+                "instanceId": node.instance_id,
+                "subnetId": subnet,
+                "primaryIp": primary.map(|ip| ip.to_string()),
+                "securityGroupIds": spec.static_ips.security_group_ids,
+                "cluster": desired.cluster.metadata.name,
+                "owner": owner,
+            })),
+            Vec::new(),
+            false,
+        );
+        making.insert(node.name.clone());
+    }
+    making
+}
+
+/// Adds a Delete step for each stray interface. Added after the moves, so a plan moves the
+/// addresses off an interface before it deletes it.
+pub(crate) fn plan_stray_deletions(desired: &Desired, live: &LiveState, out: &mut Drafts) {
+    if desired.cluster.spec.static_ips.interfaces == InterfaceSource::LaunchTemplate {
+        return;
+    }
+    let Some(owner) = live.owner.as_deref() else {
+        return;
+    };
+    for stray in &live.stray_interfaces {
+        let reason = stray.instance_id.as_ref().map_or_else(
+            || "it is attached to no instance".to_owned(),
+            |i| format!("its instance {i} is not a node of the cluster"),
+        );
+        let ips: Vec<String> = stray
+            .eni
+            .secondary_ips
+            .iter()
+            .map(ToString::to_string)
+            .collect();
+        out.push(
+            StepSpec {
+                provider: Provider::Ec2,
+                action: Action::Delete,
+                id: format!("ec2:interface/{}", stray.eni.id),
+                resource: format!("static-IP interface {}", stray.eni.id),
+                service: None,
+                rank: Rank::Foundation,
+                reason,
+            },
+            Some(json!({
+                "eni": stray.eni.id,
+                "instanceId": stray.instance_id,
+                "ips": ips,
+                "owner": owner,
+            })),
+            None,
+            Vec::new(),
+            false,
+        );
+    }
+}
+
+/// The highest usable address of `subnet` that nothing holds, outside `reserved` (the zone's
+/// range for members, when it has one) and outside every delegated prefix.
+pub(crate) fn highest_free(
+    subnet: &Subnet,
+    reserved: Option<&str>,
+    taken: &BTreeSet<Ipv4Addr>,
+) -> Option<Ipv4Addr> {
+    let (first, last) = usable_range(&subnet.cidr)?;
+    let mut blocks: Vec<(u32, u32)> = subnet
+        .prefixes
+        .iter()
+        .filter_map(|p| cidr_block(p))
+        .collect();
+    blocks.extend(reserved.and_then(cidr_block));
+    (first..=last)
+        .rev()
+        .filter(|a| !blocks.iter().any(|(low, high)| (*low..=*high).contains(a)))
+        .map(Ipv4Addr::from)
+        .find(|ip| !taken.contains(ip) && !subnet.used_ips.contains(ip))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn subnet(used: &[u8], prefixes: &[&str]) -> Subnet {
+        Subnet {
+            id: "subnet-a".to_owned(),
+            cidr: "10.0.0.0/26".to_owned(),
+            used_ips: used.iter().map(|o| Ipv4Addr::new(10, 0, 0, *o)).collect(),
+            prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect(),
+            reservations: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn an_interface_address_comes_from_the_top_and_never_from_a_member_or_the_reservation() {
+        let none = BTreeSet::new();
+        assert_eq!(
+            highest_free(&subnet(&[], &[]), None, &none),
+            Some(Ipv4Addr::new(10, 0, 0, 62)),
+            ".63 is the broadcast address"
+        );
+        let members: BTreeSet<Ipv4Addr> = [Ipv4Addr::new(10, 0, 0, 62)].into();
+        assert_eq!(
+            highest_free(&subnet(&[61], &[]), None, &members),
+            Some(Ipv4Addr::new(10, 0, 0, 60)),
+            "a member's address and a used one are skipped"
+        );
+        assert_eq!(
+            highest_free(&subnet(&[], &["10.0.0.48/28"]), Some("10.0.0.32/28"), &none),
+            Some(Ipv4Addr::new(10, 0, 0, 31)),
+            "the delegated prefix and the reserved range are skipped"
+        );
+        assert_eq!(
+            highest_free(&subnet(&[], &[]), Some("10.0.0.0/26"), &none),
+            None,
+            "a subnet that is all reservation leaves the choice to EC2"
+        );
+    }
+}
