@@ -245,3 +245,52 @@ fn a_stray_interface_is_deleted_after_its_address_moved_off_it() {
     let after = simulate_apply(&plan, &live);
     assert!(after.stray_interfaces.is_empty());
 }
+
+#[test]
+fn an_address_on_firecamps_interface_that_no_record_holds_is_released_and_only_that() {
+    let mut live = converge(&examples(), base_live());
+    let leaked = Ipv4Addr::new(10, 0, 16, 200);
+    live.nodes[0]
+        .eni
+        .as_mut()
+        .expect("interface")
+        .secondary_ips
+        .push(leaked);
+    let plan = plan_of(&examples(), &live);
+    let released: Vec<&Step> = plan
+        .steps
+        .iter()
+        .filter(|s| s.action == Action::ReleaseIp)
+        .collect();
+    assert_eq!(released.len(), 1, "{released:?}");
+    assert_eq!(
+        released[0].before.as_ref().expect("before")["ip"],
+        leaked.to_string()
+    );
+    assert!(
+        released[0].reason.contains("no allocation record holds it"),
+        "{}",
+        released[0].reason
+    );
+    let after = simulate_apply(&plan, &live);
+    assert!(
+        plan_of(&examples(), &after).is_empty(),
+        "released, then in sync"
+    );
+
+    // While a spec file is broken, the records are not known in full: nothing is released.
+    let mut files = common::example_files();
+    files.push(("data/broken.yaml".to_owned(), "kind: [".to_owned()));
+    let broken = common::specs(
+        &files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+    );
+    let plan = plan_of(&broken, &live);
+    assert!(
+        plan.steps.iter().all(|s| s.action != Action::ReleaseIp),
+        "{:?}",
+        plan.steps.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
+}

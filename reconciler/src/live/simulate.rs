@@ -163,8 +163,10 @@ fn ec2(step: &Step, live: &mut LiveState) {
         }
         Action::ReleaseIp => {
             let Some(before) = &step.before else { return };
-            if let (Some(member), Some(ip)) = (before["member"].as_str(), ip_of(Some(before))) {
+            if let Some(member) = before["member"].as_str() {
                 live.static_ips.remove(member);
+            }
+            if let Some(ip) = ip_of(Some(before)) {
                 forget_ip(live, ip);
             }
         }

@@ -7,6 +7,7 @@ mod allocate;
 mod interfaces;
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::net::Ipv4Addr;
 
 use firecamp_aws::ec2::interfaces::{NO_MANAGE_TAG, OWNER_TAG};
 use firecamp_schema::spec::InterfaceSource;
@@ -161,6 +162,56 @@ pub(crate) fn plan_static_ips(
             Vec::new(),
             false,
         );
+    }
+    plan_unrecorded_releases(desired, index, allocations, out);
+}
+
+/// Releases the addresses on firecamp's interfaces that no allocation record holds (left by an
+/// apply cut short, or put there by hand), so nothing leaks. Not while a spec file is broken:
+/// then the records are not known in full.
+fn plan_unrecorded_releases(
+    desired: &Desired,
+    index: &LiveIndex<'_>,
+    allocations: &BTreeMap<String, Allocation>,
+    out: &mut Drafts,
+) {
+    if !desired.broken_files.is_empty() {
+        return;
+    }
+    let live = index.live;
+    let recorded: BTreeSet<Ipv4Addr> = live
+        .static_ips
+        .values()
+        .map(|s| s.ip)
+        .chain(allocations.values().filter_map(|a| a.ip))
+        .collect();
+    let interfaces = live
+        .nodes
+        .iter()
+        .filter_map(|n| n.eni.as_ref().map(|e| (e, n.name.clone())))
+        .chain(
+            live.stray_interfaces
+                .iter()
+                .map(|s| (&s.eni, format!("stray interface {}", s.eni.id))),
+        );
+    for (eni, holder) in interfaces {
+        for ip in eni.secondary_ips.iter().filter(|ip| !recorded.contains(ip)) {
+            out.push(
+                StepSpec {
+                    provider: Provider::Ec2,
+                    action: Action::ReleaseIp,
+                    id: format!("ec2:release/{ip}"),
+                    resource: format!("static IP {ip} on {}", eni.id),
+                    service: None,
+                    rank: Rank::Jobs,
+                    reason: format!("it is on firecamp's interface of {holder}, and no allocation record holds it"),
+                },
+                Some(json!({"member": null, "ip": ip.to_string(), "eni": eni.id})),
+                None,
+                Vec::new(),
+                false,
+            );
+        }
     }
 }
 
