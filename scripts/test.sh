@@ -5,6 +5,8 @@
 #     the moto server (an AWS emulator the AWS provider tests start on 127.0.0.1);
 #   - Debian's redis-server, postgresql and zookeeper: the real servers the rendered configs are
 #     started with (on 127.0.0.1) by catalog/tests/real_servers.rs;
+#   - Debian's iproute2 and iptables: the static-IP node script runs with them in a network
+#     namespace of its own (catalog/tests/static_ip_node.rs);
 #   - libssl-dev and pkg-config, which git2's https support builds against;
 #   - the real Kubernetes control plane the Kubernetes-facing tests run on (etcd, kube-apiserver,
 #     kube-controller-manager, kube-scheduler and kwok, built from Go modules by
@@ -17,6 +19,10 @@ missing=()
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
 ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 [ -f /usr/share/java/zookeeper.jar ] || missing+=(zookeeper)
+# The static-IP node script runs with the real ip and iptables (catalog/tests/static_ip_node.rs).
+command -v ip >/dev/null 2>&1 || missing+=(iproute2)
+command -v iptables-nft >/dev/null 2>&1 || missing+=(iptables)
+command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 # git2's https support links OpenSSL (libgit2 and libssh2 are built from source).
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

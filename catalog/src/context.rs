@@ -121,6 +121,16 @@ impl<'a> ServiceContext<'a> {
             .unwrap_or_else(|| body.static_ip_default())
     }
 
+    /// The zone's `reservedCidr`: its static range when that is a reservation in the nodes' subnet.
+    #[must_use]
+    pub fn reserved_cidr(&self, zone: &str) -> Option<&'a str> {
+        let zones = &self.inputs.cluster.spec.zones;
+        zones
+            .iter()
+            .find(|z| z.name == zone)
+            .and_then(|z| z.reserved_cidr.as_deref())
+    }
+
     /// The data volume with the Cluster's defaults applied; `None` for stateless kinds.
     #[must_use]
     pub fn volume(&self) -> Option<VolumeSpec> {

@@ -23,8 +23,10 @@ pub const fn default_image(kind: ServiceKind) -> &'static str {
     }
 }
 
-/// Small image with `ip` and a shell, for the static-IP containers.
-pub const NETWORK_TOOLS: &str = "busybox:1.37.0";
+/// The static-IP containers' image: Alpine with `sh`, iproute2's `ip`, `iptables-nft` and
+/// `iptables-legacy`, `curl` and `awk` (the `apk add` list of nicolaka/netshoot's Dockerfile), all
+/// the node-side script (`build/static_ip.sh`) runs.
+pub const NETWORK_TOOLS: &str = "nicolaka/netshoot:v0.15";
 
 /// Fluentd with the CloudWatch Logs output plugin.
 pub const FLUENTD_CLOUDWATCH: &str =

@@ -58,7 +58,7 @@ pub(crate) fn pod_template(
         ..PodSpec::default()
     };
     if ctx.static_ip() {
-        static_ip::add_to(&mut spec, ctx.name());
+        static_ip::add_to(&mut spec, ctx.name(), ctx.reserved_cidr(zone));
     }
     PodTemplateSpec {
         metadata: Some(ObjectMeta {

@@ -1,5 +1,5 @@
-//! Static-IP members: an init container puts the member's IP on the host's interface before the
-//! service starts, and a sidecar removes it when the pod stops (after the service has stopped:
+//! Static-IP members: an init container puts the member's IP on the node's firecamp interface
+//! (once EC2 lists it there) before the service starts, and a sidecar removes it when the pod stops (after the service has stopped:
 //! Kubernetes stops sidecars last). The IP comes from the allocation ConfigMap the reconciler
 //! writes (`<service>-static-ips`, key = member name).
 
@@ -10,48 +10,34 @@ use k8s_openapi::api::core::v1::{
 
 use super::pod::field_env;
 use super::static_ip_config_map_name;
-use crate::blueprint::STATIC_IP_DIR;
+use crate::blueprint::{STATIC_IP_DIR, env as env_var};
 use crate::images::NETWORK_TOOLS;
 
-/// Finds the member's IP and the interface of the default route; fails when nothing is allocated.
-const FIND_IP: &str = r#"set -eu
-ip_file="/etc/firecamp-static-ip/$POD_NAME"
-if [ ! -s "$ip_file" ]; then echo "no static IP allocated for $POD_NAME yet" >&2; exit 1; fi
-ip_address="$(cat "$ip_file")"
-interface="$(ip -o route show default | awk '{print $5; exit}')"
-"#;
+/// The node side of a member's static IP: `up` puts it on the node's firecamp interface, `down`
+/// takes it off (see the script's header and `docs/static-ips.md`).
+const SCRIPT: &str = include_str!("static_ip.sh");
 
-/// Adds the address unless the interface already has it (a restart on the same node).
-const ADD_IP: &str = r#"if ip -o addr show dev "$interface" | grep -q " inet $ip_address/"; then
-  echo "$ip_address already on $interface"
-else
-  ip addr add "$ip_address/32" dev "$interface"
-  echo "added $ip_address to $interface"
-fi
-"#;
-
-/// Removes the address if present.
-const REMOVE_IP: &str = r#"if ip -o addr show dev "$interface" | grep -q " inet $ip_address/"; then
-  ip addr del "$ip_address/32" dev "$interface"
-fi
-"#;
+/// How long the init container waits for EC2 to list the member's address on the node.
+const WAIT_SECONDS: &str = "300";
 
 /// Adds the static-IP init container, the releasing sidecar and the allocation volume to `spec`.
-pub(crate) fn add_to(spec: &mut PodSpec, service: &str) {
-    let add = container("static-ip", format!("{FIND_IP}{ADD_IP}"));
+/// `reserved_cidr` is the zone's static range when it is a reservation in the nodes' subnet.
+pub(crate) fn add_to(spec: &mut PodSpec, service: &str, reserved_cidr: Option<&str>) {
+    let add = container("static-ip", script_command("up"), reserved_cidr);
     let mut release = container(
         "static-ip-release",
-        format!("{FIND_IP}trap 'exit 0' TERM\nwhile true; do sleep 3600 & wait $!; done\n"),
+        vec![
+            "/bin/sh".to_owned(),
+            "-c".to_owned(),
+            "trap 'exit 0' TERM\nwhile true; do sleep 3600 & wait $!; done\n".to_owned(),
+        ],
+        reserved_cidr,
     );
     release.restart_policy = Some("Always".to_owned());
     release.lifecycle = Some(Lifecycle {
         pre_stop: Some(LifecycleHandler {
             exec: Some(ExecAction {
-                command: Some(vec![
-                    "/bin/sh".to_owned(),
-                    "-c".to_owned(),
-                    format!("{FIND_IP}{REMOVE_IP}"),
-                ]),
+                command: Some(script_command("down")),
             }),
             ..LifecycleHandler::default()
         }),
@@ -70,12 +56,38 @@ pub(crate) fn add_to(spec: &mut PodSpec, service: &str) {
     });
 }
 
-fn container(name: &str, script: String) -> Container {
+/// `sh -c <script> static-ip <mode>`, the script without its comment lines (they are for readers
+/// of the source; every pod template carries the script twice).
+fn script_command(mode: &str) -> Vec<String> {
+    let script: String = SCRIPT
+        .lines()
+        .filter(|line| !line.trim_start().starts_with('#'))
+        .flat_map(|line| [line, "\n"])
+        .collect();
+    vec![
+        "/bin/sh".to_owned(),
+        "-c".to_owned(),
+        script,
+        "static-ip".to_owned(),
+        mode.to_owned(),
+    ]
+}
+
+fn container(name: &str, command: Vec<String>, reserved_cidr: Option<&str>) -> Container {
+    let mut env = vec![
+        field_env("POD_NAME", "metadata.name"),
+        // Kubernetes expands $(POD_NAME), defined just above.
+        env_var("STATIC_IP_FILE", format!("{STATIC_IP_DIR}/$(POD_NAME)")),
+        env_var("STATIC_IP_WAIT_SECONDS", WAIT_SECONDS),
+    ];
+    if let Some(cidr) = reserved_cidr {
+        env.push(env_var("STATIC_IP_RANGE", cidr));
+    }
     Container {
         name: name.to_owned(),
         image: Some(NETWORK_TOOLS.to_owned()),
-        command: Some(vec!["/bin/sh".to_owned(), "-c".to_owned(), script]),
-        env: Some(vec![field_env("POD_NAME", "metadata.name")]),
+        command: Some(command),
+        env: Some(env),
         security_context: Some(SecurityContext {
             capabilities: Some(Capabilities {
                 add: Some(vec!["NET_ADMIN".to_owned()]),
