@@ -113,11 +113,29 @@ pub struct TestNode {
 pub struct TestNetwork {
     /// VPC id.
     pub vpc_id: String,
-    /// `(subnet id, zone)`, zone a first.
+    /// `(subnet id, zone)` of the zones' static-IP subnets, zone a first.
     pub subnets: Vec<(String, String)>,
+    /// `(subnet id, zone)` of the subnets the instances run in, zone a first: the static-IP subnet
+    /// itself in a zone whose nodes share it.
+    pub node_subnets: Vec<(String, String)>,
     /// Instances, zone a's first.
     pub nodes: Vec<TestNode>,
 }
+
+/// One zone of a test network.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct TestZone<'a> {
+    /// Availability zone.
+    pub zone: &'a str,
+    /// CIDR of the zone's static-IP subnet (the Cluster's `subnetId`).
+    pub cidr: &'a str,
+    /// CIDR of a subnet of the zone's own for its instances, which leaves the static-IP subnet
+    /// dedicated; `None`: the instances share the static-IP subnet (a zone with `reservedCidr`).
+    pub nodes_cidr: Option<&'a str>,
+}
+
+/// The owner id on the foreign ENI of a dedicated zone a: another Kubernetes cluster's firecamp.
+pub const ANOTHER_OWNER: &str = "another-cluster";
 
 /// Creates the test network on `client`.
 ///
@@ -155,6 +173,30 @@ pub async fn test_network_sized(
     subnets: &[(&str, &str)],
     instances: usize,
 ) -> TestNetwork {
+    let zones: Vec<TestZone<'_>> = subnets
+        .iter()
+        .map(|&(cidr, zone)| TestZone {
+            zone,
+            cidr,
+            nodes_cidr: None,
+        })
+        .collect();
+    test_network_zones(client, &zones, instances).await
+}
+
+/// A test network of `zones` (zone `us-east-1a` first) with `instances` instances per zone. Zone
+/// a's static-IP subnet holds a foreign ENI with 10.0.16.4 and 10.0.16.5 (in the first address
+/// block of the zone's CIDR): untagged where the instances share the subnet, else another
+/// cluster's firecamp interface (owner [`ANOTHER_OWNER`]), the only kind of foreign ENI a
+/// dedicated subnet may hold.
+///
+/// # Panics
+/// When moto refuses a call.
+pub async fn test_network_zones(
+    client: &aws_sdk_ec2::Client,
+    zones: &[TestZone<'_>],
+    instances: usize,
+) -> TestNetwork {
     let vpc = client
         .create_vpc()
         .cidr_block("10.0.0.0/16")
@@ -170,51 +212,85 @@ pub async fn test_network_sized(
     let mut network = TestNetwork {
         vpc_id: vpc_id.clone(),
         subnets: Vec::new(),
+        node_subnets: Vec::new(),
         nodes: Vec::new(),
     };
-    for &(cidr, zone) in subnets {
-        let subnet = client
-            .create_subnet()
-            .vpc_id(&vpc_id)
-            .cidr_block(cidr)
-            .availability_zone(zone)
-            .send()
-            .await
-            .expect("subnet");
-        let subnet_id = subnet
-            .subnet()
-            .and_then(|s| s.subnet_id())
-            .expect("subnet id")
-            .to_owned();
-        if zone == "us-east-1a" {
-            let foreign = client
-                .create_network_interface()
-                .subnet_id(&subnet_id)
-                .private_ip_address("10.0.16.4")
-                .send()
-                .await
-                .expect("foreign ENI");
-            let id = foreign
-                .network_interface()
-                .and_then(|e| e.network_interface_id())
-                .expect("ENI id")
-                .to_owned();
-            client
-                .assign_private_ip_addresses()
-                .network_interface_id(id)
-                .private_ip_addresses("10.0.16.5")
-                .send()
-                .await
-                .expect("foreign address");
+    for zone in zones {
+        let subnet_id = create_subnet(client, &vpc_id, zone.cidr, zone.zone).await;
+        if zone.zone == "us-east-1a" {
+            foreign_interface(client, &subnet_id, zone.nodes_cidr.is_some()).await;
         }
+        let nodes_subnet = match zone.nodes_cidr {
+            Some(cidr) => create_subnet(client, &vpc_id, cidr, zone.zone).await,
+            None => subnet_id.clone(),
+        };
         for _ in 0..instances {
             network
                 .nodes
-                .push(run_instance(client, &image, &subnet_id, zone).await);
+                .push(run_instance(client, &image, &nodes_subnet, zone.zone).await);
         }
-        network.subnets.push((subnet_id, zone.to_owned()));
+        network.subnets.push((subnet_id, zone.zone.to_owned()));
+        network
+            .node_subnets
+            .push((nodes_subnet, zone.zone.to_owned()));
     }
     network
+}
+
+async fn create_subnet(
+    client: &aws_sdk_ec2::Client,
+    vpc_id: &str,
+    cidr: &str,
+    zone: &str,
+) -> String {
+    let subnet = client
+        .create_subnet()
+        .vpc_id(vpc_id)
+        .cidr_block(cidr)
+        .availability_zone(zone)
+        .send()
+        .await
+        .expect("subnet");
+    subnet
+        .subnet()
+        .and_then(|s| s.subnet_id())
+        .expect("subnet id")
+        .to_owned()
+}
+
+/// An ENI with 10.0.16.4 and 10.0.16.5 in `subnet_id`, tagged as [`ANOTHER_OWNER`]'s when
+/// `firecamps` is set.
+async fn foreign_interface(client: &aws_sdk_ec2::Client, subnet_id: &str, firecamps: bool) {
+    let mut create = client
+        .create_network_interface()
+        .subnet_id(subnet_id)
+        .private_ip_address("10.0.16.4");
+    if firecamps {
+        create = create.tag_specifications(
+            aws_sdk_ec2::types::TagSpecification::builder()
+                .resource_type(aws_sdk_ec2::types::ResourceType::NetworkInterface)
+                .tags(
+                    aws_sdk_ec2::types::Tag::builder()
+                        .key(crate::ec2::interfaces::OWNER_TAG)
+                        .value(ANOTHER_OWNER)
+                        .build(),
+                )
+                .build(),
+        );
+    }
+    let foreign = create.send().await.expect("foreign ENI");
+    let id = foreign
+        .network_interface()
+        .and_then(|e| e.network_interface_id())
+        .expect("ENI id")
+        .to_owned();
+    client
+        .assign_private_ip_addresses()
+        .network_interface_id(id)
+        .private_ip_addresses("10.0.16.5")
+        .send()
+        .await
+        .expect("foreign address");
 }
 
 /// Starts one instance of `image` in `subnet_id` (in `zone`).

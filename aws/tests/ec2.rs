@@ -86,6 +86,17 @@ async fn one_read_reports_every_used_address_and_the_nodes_enis() {
         4,
         "two foreign addresses and two instances' primaries"
     );
+    let mut unowned: Vec<String> = interfaces
+        .iter()
+        .filter(|e| e.subnet_id == first.id)
+        .map(|e| e.id.clone())
+        .collect();
+    unowned.sort();
+    assert_eq!(
+        (first.unowned_interfaces.len(), &first.unowned_interfaces),
+        (3, &unowned),
+        "the foreign ENI and the two instances' primaries carry no owner tag"
+    );
     for instance in &fx.instances {
         assert!(
             eni_of(&interfaces, instance).is_some(),

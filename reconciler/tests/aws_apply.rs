@@ -1,4 +1,5 @@
-//! Plans carried out on AWS (moto): static IPs allocated around foreign addresses in two zones,
+//! Plans carried out on AWS (moto): static IPs allocated around foreign addresses in two zones
+//! (each a subnet of its own, no new address in one that is not dedicated any more),
 //! assigned to the nodes members run on, moved when a member moves, released only with
 //! deletionPolicy Delete; member records with ownership records; records firecamp does not own
 //! left alone; a steady-state read within the call budget. The Kubernetes side is the live model
@@ -14,7 +15,7 @@ use firecamp::plan::static_ips::lowest_free;
 use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp_aws::route53::{RecordChange, RecordSet};
-use firecamp_aws::testing::{Moto, test_network};
+use firecamp_aws::testing::{Moto, TestNetwork, TestZone, test_network_zones};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
 
@@ -24,6 +25,7 @@ const OWNER: &str = "5e1f-kube-system-uid";
 struct World {
     _moto: Moto,
     aws: AwsProviders,
+    network: TestNetwork,
     cluster_yaml: String,
     nodes: Vec<Node>,
 }
@@ -36,7 +38,24 @@ async fn world() -> World {
         ..AwsSettings::new("us-east-1")
     };
     let aws = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
-    let network = test_network(aws.ec2.client()).await;
+    // Each zone's static IPs come from a subnet of their own; the nodes run in another one.
+    let network = test_network_zones(
+        aws.ec2.client(),
+        &[
+            TestZone {
+                zone: "us-east-1a",
+                cidr: "10.0.16.0/20",
+                nodes_cidr: Some("10.0.128.0/20"),
+            },
+            TestZone {
+                zone: "us-east-1b",
+                cidr: "10.0.32.0/20",
+                nodes_cidr: Some("10.0.144.0/20"),
+            },
+        ],
+        2,
+    )
+    .await;
     let vpc_id = network.vpc_id.clone();
     let zones: Vec<String> = network
         .subnets
@@ -62,6 +81,7 @@ async fn world() -> World {
     World {
         _moto: moto,
         aws,
+        network,
         cluster_yaml,
         nodes,
     }
@@ -480,5 +500,76 @@ async fn a_steady_state_read_of_a_thousand_member_cluster_takes_at_most_ten_call
         steady <= 10,
         "a steady-state read took {steady} calls: {:?}",
         world.aws.counter.snapshot()
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_eni_that_is_not_firecamps_in_a_dedicated_subnet_holds_back_new_addresses_there() {
+    let world = world().await;
+    let validation = world.specs(CONSUL);
+    let live = world.converge(&validation, LiveState::default()).await;
+    // A node group (or an ENIConfig) starts using zone b's static-IP subnet: an ENI without
+    // firecamp's owner tag appears in it, and EC2 may now hand out any of its addresses.
+    let (subnet_b, _) = world.network.subnets[1].clone();
+    let intruder = world
+        .aws
+        .ec2
+        .client()
+        .create_network_interface()
+        .subnet_id(&subnet_b)
+        .send()
+        .await
+        .expect("ENI")
+        .network_interface()
+        .and_then(|e| e.network_interface_id())
+        .expect("ENI id")
+        .to_owned();
+    let mut read = live.clone();
+    world.read(&validation, &mut read).await;
+    let b = read
+        .subnets
+        .iter()
+        .find(|s| s.id == subnet_b)
+        .expect("zone b's subnet");
+    assert_eq!(b.unowned_interfaces, std::slice::from_ref(&intruder));
+    assert!(
+        read.subnets
+            .iter()
+            .filter(|s| s.id != subnet_b)
+            .all(|s| s.unowned_interfaces.is_empty()),
+        "another cluster's firecamp interface leaves zone a dedicated: {:?}",
+        read.subnets
+    );
+    assert!(
+        plan_of(&validation, &read).is_empty(),
+        "addresses given out stay, and nothing new is needed"
+    );
+    // Consul grows by one member in each zone: zone a gives its new member an address, zone b
+    // gives none, and Consul is held back with the reason.
+    let grown = world.specs(&CONSUL.replace("replicas: 3", "replicas: 5"));
+    let plan = plan_of(&grown, &read);
+    let held = plan
+        .untouched
+        .iter()
+        .find(|u| u.service == "consul")
+        .expect("consul held back");
+    assert!(
+        held.reason.contains(&format!(
+            "subnet {subnet_b} is not dedicated to static IPs: {intruder} in it is not firecamp's"
+        )) && held.reason.contains("zone us-east-1b"),
+        "{}",
+        held.reason
+    );
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| s.service.as_deref() == Some("consul")),
+        "nothing of Consul is planned"
+    );
+    assert!(
+        plan.untouched.iter().all(|u| u.service == "consul"),
+        "ZooKeeper has no static IPs and is not held back: {:?}",
+        plan.untouched
     );
 }

@@ -35,6 +35,7 @@ async fn a_service_is_applied_becomes_ready_and_then_plans_nothing() {
             let nodes = TestNetwork {
                 vpc_id: String::new(),
                 subnets: Vec::new(),
+                node_subnets: Vec::new(),
                 nodes: ["us-east-1a", "us-east-1b", "us-east-1c"]
                     .iter()
                     .enumerate()

@@ -171,7 +171,8 @@ async fn full_cycle(world: &World) {
     );
     let client = setup.ec2.client();
     let (subnet, zone) = world.network.subnets[0].clone();
-    let outsider = run_instance(client, &any_image(client).await, &subnet, &zone).await;
+    let nodes_subnet = world.network.node_subnets[0].0.clone();
+    let outsider = run_instance(client, &any_image(client).await, &nodes_subnet, &zone).await;
     setup
         .ec2
         .create_interface(&InterfaceFor {

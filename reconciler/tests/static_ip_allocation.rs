@@ -1,7 +1,8 @@
 //! Static-IP allocation on the pure side, for what moto is lenient about (it ignores explicit
 //! reservations and delegated prefixes when it picks addresses, and never refuses one): an address
 //! is chosen only inside the zone's range, never inside a delegated prefix, and a zone that cannot
-//! give out an address holds back only the services that need one there.
+//! give out an address (full, no reservation, or a subnet that is not dedicated) holds back only the
+//! services that need one there.
 
 mod common;
 
@@ -168,4 +169,93 @@ fn addresses_already_given_out_stay_when_the_zone_cannot_give_more() {
     );
     assert!(plan.untouched.is_empty());
     assert_eq!(broken.static_ips, before);
+}
+
+/// ENIs that are no firecamp interface: a node's, and the VPC CNI's.
+fn unowned(count: usize) -> Vec<String> {
+    (0..count)
+        .map(|n| format!("eni-0{n}f0a1b2c3d4e5f60"))
+        .collect()
+}
+
+#[test]
+fn an_unowned_interface_in_a_dedicated_subnet_holds_back_that_zone_only() {
+    let validation = examples_with_zone_c_reserving("10.0.48.0/26");
+    let mut live = base_live();
+    live.subnets[0].unowned_interfaces = unowned(4);
+    // Zone c shares its subnet with the nodes: its reservation keeps EC2 away, so ENIs there are
+    // no problem.
+    live.subnets[2].unowned_interfaces = unowned(2);
+    let plan = plan_of(&validation, &live);
+    let held: Vec<(&str, &str)> = plan
+        .untouched
+        .iter()
+        .map(|u| (u.service.as_str(), u.reason.as_str()))
+        .collect();
+    let names: Vec<&str> = held.iter().map(|(s, _)| *s).collect();
+    assert_eq!(
+        names,
+        ["consul", "redis-metrics", "sessions-redis"],
+        "the services with static-IP members in zone a, and what depends on them: {held:#?}"
+    );
+    for (service, reason) in &held {
+        if *service == "redis-metrics" {
+            continue;
+        }
+        assert!(
+            reason.contains(
+                "subnet subnet-0a1b2c3d4e5f60711 is not dedicated to static IPs: \
+                 eni-00f0a1b2c3d4e5f60, eni-01f0a1b2c3d4e5f60, eni-02f0a1b2c3d4e5f60 and 1 more \
+                 in it are not firecamp's"
+            ) && reason.contains("zone us-east-1a"),
+            "{service}: {reason}"
+        );
+    }
+    assert!(
+        allocated(&plan).is_empty(),
+        "no address is given out for the held-back services"
+    );
+    assert!(
+        plan.steps
+            .iter()
+            .any(|s| s.service.as_deref() == Some("kafka")),
+        "services without static IPs are planned"
+    );
+}
+
+#[test]
+fn one_unowned_interface_is_named_alone() {
+    let validation = examples_with_zone_c_reserving("10.0.48.0/26");
+    let mut live = base_live();
+    live.subnets[1].unowned_interfaces = unowned(1);
+    let plan = plan_of(&validation, &live);
+    let reason = &plan
+        .untouched
+        .iter()
+        .find(|u| u.service == "sessions-redis")
+        .expect("sessions-redis held back")
+        .reason;
+    assert!(
+        reason.contains(
+            "subnet subnet-0a1b2c3d4e5f60712 is not dedicated to static IPs: \
+             eni-00f0a1b2c3d4e5f60 in it is not firecamp's"
+        ),
+        "{reason}"
+    );
+}
+
+#[test]
+fn addresses_given_out_stay_when_a_dedicated_subnet_stops_being_one() {
+    let validation = examples_with_zone_c_reserving("10.0.48.0/26");
+    let live = common::converge(&validation, base_live());
+    let mut shared = live.clone();
+    shared.subnets[0].unowned_interfaces = unowned(2);
+    let plan = plan_of(&validation, &shared);
+    assert!(
+        plan.is_empty() && plan.untouched.is_empty(),
+        "no member needs a new address, so nothing is held back: {:?} {:?}",
+        plan.steps.iter().map(|s| &s.resource).collect::<Vec<_>>(),
+        plan.untouched
+    );
+    assert_eq!(shared.static_ips, live.static_ips);
 }

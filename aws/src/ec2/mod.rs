@@ -34,6 +34,9 @@ pub struct SubnetUsage {
     pub prefixes: Vec<String>,
     /// CIDRs of the subnet's explicit CIDR reservations, when they were asked for.
     pub reservations: Vec<String>,
+    /// The ENIs in the subnet that are no firecamp static-IP interface (no `firecamp.io/owner`
+    /// tag, whoever's): nodes', the VPC CNI's, anyone's. Sorted.
+    pub unowned_interfaces: Vec<String>,
 }
 
 /// A network interface in one of the subnets.
@@ -207,6 +210,11 @@ impl Ec2Provider {
                     .flat_map(|e| e.prefixes.iter().cloned())
                     .collect();
                 prefixes.sort();
+                let unowned_interfaces: Vec<String> = interfaces
+                    .iter()
+                    .filter(|e| &e.subnet_id == id && e.owner.is_none())
+                    .map(|e| e.id.clone())
+                    .collect();
                 SubnetUsage {
                     id: id.clone(),
                     cidr: cidr.clone(),
@@ -214,6 +222,7 @@ impl Ec2Provider {
                     used_ips: used,
                     prefixes,
                     reservations: reservations.get(id).cloned().unwrap_or_default(),
+                    unowned_interfaces,
                 }
             })
             .collect();

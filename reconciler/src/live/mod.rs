@@ -142,6 +142,10 @@ pub struct Subnet {
     /// CIDRs of the subnet's explicit CIDR reservations (read only for zones with `reservedCidr`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub reservations: Vec<String>,
+    /// ENIs in the subnet that are no firecamp static-IP interface (no `firecamp.io/owner` tag):
+    /// in a zone without `reservedCidr` any one of them means the subnet is not dedicated.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unowned_interfaces: Vec<String>,
 }
 
 /// A recorded static IP.

@@ -85,6 +85,7 @@ impl AwsProviders {
                 used_ips: s.used_ips,
                 prefixes: s.prefixes,
                 reservations: s.reservations,
+                unowned_interfaces: s.unowned_interfaces,
             })
             .collect();
         let (on_nodes, stray) = owned_interfaces(&interfaces, live);

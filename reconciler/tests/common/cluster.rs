@@ -209,6 +209,7 @@ impl TestCluster {
         let cluster = Self::start(&TestNetwork {
             vpc_id: String::new(),
             subnets: Vec::new(),
+            node_subnets: Vec::new(),
             nodes: Vec::new(),
         })
         .await;

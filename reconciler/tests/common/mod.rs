@@ -92,6 +92,7 @@ pub fn base_live() -> LiveState {
             prefixes: Vec::new(),
             // The examples' zone c takes its addresses from this explicit reservation.
             reservations: vec![format!("10.0.{third}.0/26")],
+            unowned_interfaces: Vec::new(),
         });
     }
     live

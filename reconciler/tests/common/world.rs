@@ -11,7 +11,7 @@ use firecamp::plan::{Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::providers::kubernetes::{KubeWriter, WriteOptions};
 use firecamp::providers::read_live_state;
-use firecamp_aws::testing::{Moto, TestNetwork, reserve_explicit, test_network_sized};
+use firecamp_aws::testing::{Moto, TestNetwork, TestZone, reserve_explicit, test_network_zones};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
 use k8s_openapi::api::batch::v1::Job;
@@ -51,12 +51,19 @@ pub async fn world() -> World {
     let observer = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
     // Four nodes per zone: members on the host network with the same port (four MongoDB
     // members in a zone of the examples) need a node each, and the real scheduler says so.
-    let network = test_network_sized(
+    // Zones a and b take static IPs from subnets of their own (the nodes run elsewhere); zone c's
+    // nodes share its subnet, whose explicit reservation keeps EC2 away from the static range.
+    let zone = |zone, cidr, nodes_cidr| TestZone {
+        zone,
+        cidr,
+        nodes_cidr,
+    };
+    let network = test_network_zones(
         aws.ec2.client(),
         &[
-            ("10.0.16.0/20", "us-east-1a"),
-            ("10.0.32.0/20", "us-east-1b"),
-            ("10.0.48.0/20", "us-east-1c"),
+            zone("us-east-1a", "10.0.16.0/20", Some("10.0.128.0/20")),
+            zone("us-east-1b", "10.0.32.0/20", Some("10.0.144.0/20")),
+            zone("us-east-1c", "10.0.48.0/20", None),
         ],
         NODES_PER_ZONE,
     )

@@ -1,7 +1,7 @@
 //! Choosing static IPs. Existing allocations are kept. A new member gets the lowest free address
 //! of its zone's range: the zone's explicit CIDR reservation (`reservedCidr`, which must exist
-//! live) or, without one, its dedicated subnet; never the first four or the last address of the
-//! subnet, which AWS keeps. An address is taken when any ENI in the subnet has it, when it lies in
+//! live) or, without one, its dedicated subnet (no ENI in it but firecamp's); never the first four
+//! or the last address of the subnet, which AWS keeps. An address is taken when any ENI in the subnet has it, when it lies in
 //! an IPv4 prefix delegated to an ENI, or when a member's allocation record holds it. A zone that
 //! cannot give out an address holds back only the services that need a new address there. The
 //! address of a member removed by a scale-down is kept for it while its service's deletion policy
@@ -45,6 +45,19 @@ pub enum ZoneProblem {
         cidr: String,
         /// The subnet's CIDR.
         subnet_cidr: String,
+    },
+    /// A zone without `reservedCidr` whose subnet holds an ENI that is no firecamp interface: EC2's
+    /// automatic assignment (the VPC CNI's, a node's) can hand out any address of the subnet.
+    #[error(
+        "subnet {subnet} is not dedicated to static IPs: {interfaces} in it {verb} not firecamp's, and EC2 hands out this subnet's addresses to such interfaces by itself; move them out, give the zone a subnet only firecamp uses, or give it a reservedCidr with an explicit CIDR reservation (docs/static-ips.md)"
+    )]
+    NotDedicated {
+        /// The subnet.
+        subnet: String,
+        /// The interfaces in the way, for people: a few ids and how many more.
+        interfaces: String,
+        /// "is" or "are".
+        verb: &'static str,
     },
     /// Every address of the range is taken.
     #[error("{range} of subnet {subnet} has no free address left")]
@@ -123,7 +136,7 @@ pub fn zone_range(subnet: &Subnet, reserved: Option<&str>) -> Result<(u32, u32),
         cidr: subnet.cidr.clone(),
     })?;
     let Some(reserved) = reserved else {
-        return Ok((first, last));
+        return dedicated(subnet).map(|()| (first, last));
     };
     let no_reservation = || ZoneProblem::NoReservation {
         subnet: subnet.id.clone(),
@@ -147,6 +160,25 @@ pub fn zone_range(subnet: &Subnet, reserved: Option<&str>) -> Result<(u32, u32),
         });
     }
     Ok((low, high))
+}
+
+/// Fails unless every ENI in `subnet` is a firecamp interface.
+fn dedicated(subnet: &Subnet) -> Result<(), ZoneProblem> {
+    /// How many ids the message names.
+    const NAMED: usize = 3;
+    let unowned = &subnet.unowned_interfaces;
+    if unowned.is_empty() {
+        return Ok(());
+    }
+    let mut interfaces = unowned[..unowned.len().min(NAMED)].join(", ");
+    if unowned.len() > NAMED {
+        interfaces.push_str(&format!(" and {} more", unowned.len() - NAMED));
+    }
+    Err(ZoneProblem::NotDedicated {
+        subnet: subnet.id.clone(),
+        interfaces,
+        verb: if unowned.len() == 1 { "is" } else { "are" },
+    })
 }
 
 /// What is taken in the subnets: addresses and delegated prefixes.

@@ -182,6 +182,7 @@ mod tests {
             used_ips: used.iter().map(|o| Ipv4Addr::new(10, 0, 0, *o)).collect(),
             prefixes: prefixes.iter().map(|p| (*p).to_owned()).collect(),
             reservations: Vec::new(),
+            unowned_interfaces: Vec::new(),
         }
     }
 
