@@ -53,6 +53,15 @@ pub enum AwsError {
     /// An interface without firecamp's owner tag was to be deleted: refused.
     #[error("interface {0} does not carry firecamp's owner tag: it is not deleted")]
     NotOwned(String),
+    /// An interface to be deleted still holds secondary addresses (deleting it would release
+    /// them): refused.
+    #[error("interface {id} still holds {} and is not deleted", ips.iter().map(ToString::to_string).collect::<Vec<_>>().join(", "))]
+    StillHolds {
+        /// The interface.
+        id: String,
+        /// The addresses on it.
+        ips: Vec<std::net::Ipv4Addr>,
+    },
     /// No static-IP interface of this owner is attached to the instance.
     #[error("instance {0} has no static-IP interface of firecamp's attached")]
     NoInterface(String),

@@ -261,12 +261,45 @@ async fn create_subnet(
 /// An ENI with 10.0.16.4 and 10.0.16.5 in `subnet_id`, tagged as [`ANOTHER_OWNER`]'s when
 /// `firecamps` is set.
 async fn foreign_interface(client: &aws_sdk_ec2::Client, subnet_id: &str, firecamps: bool) {
-    let mut create = client
+    let id = if firecamps {
+        another_owners_interface(client, subnet_id, "10.0.16.4").await
+    } else {
+        client
+            .create_network_interface()
+            .subnet_id(subnet_id)
+            .private_ip_address("10.0.16.4")
+            .send()
+            .await
+            .expect("foreign ENI")
+            .network_interface()
+            .and_then(|e| e.network_interface_id())
+            .expect("ENI id")
+            .to_owned()
+    };
+    client
+        .assign_private_ip_addresses()
+        .network_interface_id(id)
+        .private_ip_addresses("10.0.16.5")
+        .send()
+        .await
+        .expect("foreign address");
+}
+
+/// Creates, in `subnet_id` with primary address `ip`, an interface of another Kubernetes
+/// cluster's firecamp (owner [`ANOTHER_OWNER`]); returns its id.
+///
+/// # Panics
+/// When moto refuses the call.
+pub async fn another_owners_interface(
+    client: &aws_sdk_ec2::Client,
+    subnet_id: &str,
+    ip: &str,
+) -> String {
+    client
         .create_network_interface()
         .subnet_id(subnet_id)
-        .private_ip_address("10.0.16.4");
-    if firecamps {
-        create = create.tag_specifications(
+        .private_ip_address(ip)
+        .tag_specifications(
             aws_sdk_ec2::types::TagSpecification::builder()
                 .resource_type(aws_sdk_ec2::types::ResourceType::NetworkInterface)
                 .tags(
@@ -276,21 +309,14 @@ async fn foreign_interface(client: &aws_sdk_ec2::Client, subnet_id: &str, fireca
                         .build(),
                 )
                 .build(),
-        );
-    }
-    let foreign = create.send().await.expect("foreign ENI");
-    let id = foreign
+        )
+        .send()
+        .await
+        .expect("another owner's ENI")
         .network_interface()
         .and_then(|e| e.network_interface_id())
         .expect("ENI id")
-        .to_owned();
-    client
-        .assign_private_ip_addresses()
-        .network_interface_id(id)
-        .private_ip_addresses("10.0.16.5")
-        .send()
-        .await
-        .expect("foreign address");
+        .to_owned()
 }
 
 /// Starts one instance of `image` in `subnet_id` (in `zone`).

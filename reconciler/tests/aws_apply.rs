@@ -15,7 +15,9 @@ use firecamp::plan::static_ips::lowest_free;
 use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp_aws::route53::{RecordChange, RecordSet};
-use firecamp_aws::testing::{Moto, TestNetwork, TestZone, test_network_zones};
+use firecamp_aws::testing::{
+    Moto, TestNetwork, TestZone, another_owners_interface, test_network_zones,
+};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
 
@@ -423,6 +425,179 @@ async fn a_scale_down_releases_exactly_the_removed_members_addresses_under_delet
         held,
         [kept],
         "only the remaining member's address is left on the ENIs"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_zone_left_without_members_loses_its_interfaces_but_never_one_that_holds_an_address() {
+    let world = world().await;
+    let three = CONSUL.replace(
+        "spec: {replicas: 3}",
+        "spec: {replicas: 3, deletionPolicy: Delete}",
+    );
+    let live = world
+        .converge(&world.specs(&three), LiveState::default())
+        .await;
+    // One member left, in zone a: the release round, then the round that deletes zone b's
+    // interfaces.
+    let one = world.specs(&three.replace("replicas: 3,", "replicas: 1,"));
+    let mut current = live.clone();
+    world.read(&one, &mut current).await;
+    let plan = plan_of(&one, &current);
+    world
+        .aws
+        .apply(one.cluster.as_ref().expect("cluster"), &plan, &current)
+        .await
+        .expect("released");
+    let mut current = simulate_apply(&plan, &current);
+    world.read(&one, &mut current).await;
+    let plan = plan_of(&one, &current);
+    let deletions: Vec<&str> = plan
+        .steps
+        .iter()
+        .filter(|s| s.provider == firecamp::plan::Provider::Ec2 && s.action == Action::Delete)
+        .filter_map(|s| s.before.as_ref()?["eni"].as_str())
+        .collect();
+    let zone_b: Vec<&Node> = current
+        .nodes
+        .iter()
+        .filter(|n| n.zone == "us-east-1b")
+        .collect();
+    assert_eq!(deletions.len(), zone_b.len(), "{deletions:?}");
+    // Someone puts an address on one of them between the plan and its apply: that interface is
+    // not deleted (it would release the address), the error says why.
+    let guarded = deletions[0].to_owned();
+    let zone_b_subnet = world.network.subnets[1].0.clone();
+    let free = {
+        let (usage, _) = world
+            .aws
+            .ec2
+            .read(std::slice::from_ref(&zone_b_subnet), &[])
+            .await
+            .expect("read");
+        let taken = usage[0].used_ips.iter().copied().collect();
+        lowest_free(&usage[0].cidr, &taken).expect("a free address")
+    };
+    world
+        .aws
+        .ec2
+        .client()
+        .assign_private_ip_addresses()
+        .network_interface_id(&guarded)
+        .private_ip_addresses(free.to_string())
+        .send()
+        .await
+        .expect("assigned by hand");
+    let error = world
+        .aws
+        .apply(one.cluster.as_ref().expect("cluster"), &plan, &current)
+        .await
+        .expect_err("the guarded interface is refused");
+    assert!(
+        format!("{error:#}").contains(&format!("{guarded} still holds {free}")),
+        "{error:#}"
+    );
+    let (_, interfaces) = world
+        .aws
+        .ec2
+        .read(std::slice::from_ref(&zone_b_subnet), &[])
+        .await
+        .expect("read");
+    let kept = interfaces
+        .iter()
+        .find(|e| e.id == guarded)
+        .expect("the guarded interface is still there");
+    assert_eq!(kept.secondary_ips, [free]);
+    // Taken off again: the loop deletes every interface of zone b, and zone a keeps its own.
+    world
+        .aws
+        .ec2
+        .client()
+        .unassign_private_ip_addresses()
+        .network_interface_id(&guarded)
+        .private_ip_addresses(free.to_string())
+        .send()
+        .await
+        .expect("unassigned by hand");
+    world.converge(&one, current).await;
+    let (_, interfaces) = world
+        .aws
+        .ec2
+        .read(&[world.network.subnets[0].0.clone(), zone_b_subnet], &[])
+        .await
+        .expect("read");
+    for node in &world.nodes {
+        let owned = interfaces
+            .iter()
+            .filter(|e| e.instance_id.as_deref() == Some(node.instance_id.as_str()))
+            .filter(|e| e.owner.as_deref() == Some(OWNER))
+            .count();
+        let expected = usize::from(node.zone == "us-east-1a");
+        assert_eq!(owned, expected, "{} in {}", node.name, node.zone);
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_address_taken_before_it_was_assigned_is_chosen_again() {
+    let world = world().await;
+    let validation = world.specs(CONSUL);
+    let cluster = validation.cluster.as_ref().expect("cluster");
+    // The first round records the members' addresses and makes the interfaces; no pod runs yet.
+    let mut live = LiveState::default();
+    world.read(&validation, &mut live).await;
+    let plan = plan_of(&validation, &live);
+    world
+        .aws
+        .apply(cluster, &plan, &live)
+        .await
+        .expect("applied");
+    let mut live = simulate_apply(&plan, &live);
+    schedule(&mut live);
+    for placement in &mut live.members {
+        // Their init containers wait for the addresses.
+        placement.ready = false;
+    }
+    // Another cluster's firecamp, in the same subnet, takes one of them before it is assigned.
+    let victim = "consul-server-b-0";
+    let old = live.static_ips[victim].ip;
+    another_owners_interface(
+        world.aws.ec2.client(),
+        &world.network.subnets[1].0,
+        &old.to_string(),
+    )
+    .await;
+    let mut read = live.clone();
+    world.read(&validation, &mut read).await;
+    let plan = plan_of(&validation, &read);
+    let chosen = plan
+        .steps
+        .iter()
+        .find(|s| s.id == format!("ec2:allocate/{victim}"))
+        .expect("chosen again");
+    assert!(
+        chosen.reason.contains(&format!("{old} was taken")),
+        "{}",
+        chosen.reason
+    );
+    let live = world.converge(&validation, live).await;
+    let new = live.static_ips[victim].ip;
+    assert_ne!(new, old);
+    let node = live
+        .members
+        .iter()
+        .find(|p| p.member == victim)
+        .and_then(|p| p.node.clone())
+        .expect("placed");
+    let enis = world.enis().await;
+    let on_node = enis
+        .iter()
+        .find(|(name, _)| *name == node)
+        .map(|(_, ips)| ips.clone())
+        .unwrap_or_default();
+    assert!(on_node.contains(&new), "{new} on {node}: {on_node:?}");
+    assert!(
+        enis.iter().all(|(_, ips)| !ips.contains(&old)),
+        "{old} stays with the other cluster"
     );
 }
 

@@ -9,7 +9,7 @@ mod common;
 use std::net::Ipv4Addr;
 
 use common::{base_live, edited_examples, plan_of};
-use firecamp::live::LiveState;
+use firecamp::live::{LiveState, simulate_apply};
 use firecamp::plan::{Action, Plan};
 
 /// The new addresses of the plan, member → address.
@@ -258,4 +258,110 @@ fn addresses_given_out_stay_when_a_dedicated_subnet_stops_being_one() {
         plan.untouched
     );
     assert_eq!(shared.static_ips, live.static_ips);
+}
+
+/// The examples converged, then `sessions-redis-a-0`'s address taken by an interface that is not
+/// firecamp's: off the member's node's interface, in use in the subnet. The member is `ready` or
+/// not (its init container waits for the address).
+fn address_taken_by_someone_else(ready: bool) -> (LiveState, String, Ipv4Addr) {
+    let validation = examples_with_zone_c_reserving("10.0.48.0/26");
+    let mut live = common::converge(&validation, base_live());
+    let member = live
+        .static_ips
+        .keys()
+        .find(|m| m.starts_with("sessions-redis-"))
+        .expect("a Redis member")
+        .clone();
+    let recorded = live.static_ips[&member].clone();
+    for eni in live.nodes.iter_mut().filter_map(|n| n.eni.as_mut()) {
+        eni.secondary_ips.retain(|ip| *ip != recorded.ip);
+    }
+    live.subnets
+        .iter_mut()
+        .find(|s| s.id == recorded.subnet_id)
+        .expect("its subnet")
+        .used_ips
+        .push(recorded.ip);
+    for placement in live.members.iter_mut().filter(|p| p.member == member) {
+        placement.ready = ready;
+    }
+    (live, member, recorded.ip)
+}
+
+#[test]
+fn a_recorded_address_someone_else_took_before_the_member_ran_is_chosen_again() {
+    let validation = examples_with_zone_c_reserving("10.0.48.0/26");
+    let (live, member, old) = address_taken_by_someone_else(false);
+    let plan = plan_of(&validation, &live);
+    let chosen = plan
+        .steps
+        .iter()
+        .find(|s| s.action == Action::AllocateIp && s.id == format!("ec2:allocate/{member}"))
+        .expect("a new address");
+    let new: Ipv4Addr = chosen.after.as_ref().expect("after")["ip"]
+        .as_str()
+        .expect("ip")
+        .parse()
+        .expect("ipv4");
+    assert_ne!(new, old);
+    assert!(
+        chosen.reason.contains(&format!(
+            "{old} was taken by an interface that is not firecamp's before {member} ran with it"
+        )),
+        "{}",
+        chosen.reason
+    );
+    assert_eq!(
+        allocated(&plan),
+        [(member.clone(), new)],
+        "only that member is given an address"
+    );
+    let assign = plan
+        .steps
+        .iter()
+        .find(|s| s.id == format!("ec2:assign/{member}"))
+        .expect("the new address is assigned");
+    assert_eq!(assign.action, Action::AssignIp);
+    assert_eq!(
+        assign.after.as_ref().expect("after")["ip"],
+        new.to_string().as_str()
+    );
+    assert!(
+        plan.steps
+            .iter()
+            .any(|s| s.resource.contains("sessions-redis-static-ips")),
+        "the allocation record is rewritten: {:?}",
+        plan.steps.iter().map(|s| &s.resource).collect::<Vec<_>>()
+    );
+    let mut next = simulate_apply(&plan, &live);
+    common::schedule(&mut next);
+    assert_eq!(next.static_ips[&member].ip, new);
+    let again = plan_of(&validation, &next);
+    assert!(
+        allocated(&again).is_empty(),
+        "chosen once: {:?}",
+        allocated(&again)
+    );
+}
+
+#[test]
+fn a_running_member_keeps_its_address_and_the_plan_says_someone_else_holds_it() {
+    let validation = examples_with_zone_c_reserving("10.0.48.0/26");
+    let (live, member, old) = address_taken_by_someone_else(true);
+    let plan = plan_of(&validation, &live);
+    assert!(allocated(&plan).is_empty(), "{:?}", allocated(&plan));
+    assert!(
+        !plan
+            .steps
+            .iter()
+            .any(|s| s.id == format!("ec2:assign/{member}")),
+        "nothing is assigned or moved"
+    );
+    assert!(
+        plan.warnings.iter().any(|w| w.contains(&format!(
+            "{member} is running with static IP {old}, which an interface that is not firecamp's now holds"
+        ))),
+        "{:#?}",
+        plan.warnings
+    );
 }

@@ -1,7 +1,8 @@
 //! firecamp's own static-IP interface per node, as the plan sees it: made for every node of a
 //! zone whose members have addresses (before anything else, its own address away from every
 //! member's and outside `reservedCidr`), members' addresses only ever on those interfaces, never
-//! on a node without one; stray interfaces deleted; nothing made or deleted in `launchTemplate`
+//! on a node without one; stray interfaces, and those of zones left without static IPs, deleted
+//! once no address is left on them; nothing made or deleted in `launchTemplate`
 //! mode or while the owner id is unknown. The EC2 side of the same lifecycle is in
 //! `aws_apply.rs` and `aws/tests/interfaces.rs` (moto).
 
@@ -281,16 +282,225 @@ fn an_address_on_firecamps_interface_that_no_record_holds_is_released_and_only_t
     // While a spec file is broken, the records are not known in full: nothing is released.
     let mut files = common::example_files();
     files.push(("data/broken.yaml".to_owned(), "kind: [".to_owned()));
-    let broken = common::specs(
-        &files
-            .iter()
-            .map(|(p, t)| (p.as_str(), t.as_str()))
-            .collect::<Vec<_>>(),
-    );
+    let broken = specs(&files);
     let plan = plan_of(&broken, &live);
     assert!(
         plan.steps.iter().all(|s| s.action != Action::ReleaseIp),
         "{:?}",
         plan.steps.iter().map(|s| &s.id).collect::<Vec<_>>()
+    );
+}
+
+/// The spec set of `files` (path, text).
+fn specs(files: &[(String, String)]) -> firecamp_schema::Validation {
+    common::specs(
+        &files
+            .iter()
+            .map(|(p, t)| (p.as_str(), t.as_str()))
+            .collect::<Vec<_>>(),
+    )
+}
+
+/// The examples' Cluster with only Consul, `replicas` members under deletionPolicy `policy`.
+fn consul_only(replicas: u32, policy: &str) -> firecamp_schema::Validation {
+    let consul = std::fs::read_to_string(common::repo().join("examples/coordination/consul.yaml"))
+        .expect("consul.yaml")
+        .replace(
+            "  replicas: 3\n",
+            &format!("  replicas: {replicas}\n  deletionPolicy: {policy}\n"),
+        );
+    common::specs(&[
+        ("cluster.yaml", &common::cluster_yaml()),
+        ("consul.yaml", &consul),
+    ])
+}
+
+/// Consul's three members converged (one per zone), with the owner id known; and the node that
+/// holds the zone-c member's address, with that address.
+fn consul_in_three_zones(policy: &str) -> (LiveState, String, Ipv4Addr) {
+    let mut live = base_live();
+    live.owner = Some(OWNER.to_owned());
+    let live = converge(&consul_only(3, policy), live);
+    let ip = live
+        .static_ips
+        .values()
+        .find(|s| s.subnet_id == "subnet-0a1b2c3d4e5f60713")
+        .expect("a member in zone c")
+        .ip;
+    let holder = live
+        .nodes
+        .iter()
+        .find(|n| {
+            n.eni
+                .as_ref()
+                .is_some_and(|e| e.secondary_ips.contains(&ip))
+        })
+        .expect("its node")
+        .name
+        .clone();
+    (live, holder, ip)
+}
+
+/// The names of the nodes whose interfaces the plan deletes, sorted.
+fn deleted_node_interfaces(plan: &Plan, live: &LiveState) -> Vec<String> {
+    let mut names: Vec<String> = interface_steps(plan)
+        .into_iter()
+        .filter(|s| s.action == Action::Delete)
+        .map(|s| {
+            let eni = s.before.as_ref().expect("before")["eni"]
+                .as_str()
+                .expect("eni");
+            live.nodes
+                .iter()
+                .find(|n| n.eni.as_ref().is_some_and(|e| e.id == eni))
+                .map_or_else(|| format!("not a node's: {eni}"), |n| n.name.clone())
+        })
+        .collect();
+    names.sort();
+    names
+}
+
+/// The nodes of `zones`, sorted.
+fn nodes_in(live: &LiveState, zones: &[&str]) -> Vec<String> {
+    let mut names: Vec<String> = live
+        .nodes
+        .iter()
+        .filter(|n| zones.contains(&n.zone.as_str()))
+        .map(|n| n.name.clone())
+        .collect();
+    names.sort();
+    names
+}
+
+#[test]
+fn zones_left_without_static_ips_lose_their_interfaces_once_the_addresses_are_released() {
+    let (live, _, _) = consul_in_three_zones("Delete");
+    let shrunk = consul_only(1, "Delete");
+    let plan = plan_of(&shrunk, &live);
+    assert_eq!(
+        plan.steps
+            .iter()
+            .filter(|s| s.action == Action::ReleaseIp)
+            .count(),
+        2,
+        "the two removed members' addresses are released"
+    );
+    assert!(
+        deleted_node_interfaces(&plan, &live).is_empty(),
+        "while their records exist, zones b and c keep their interfaces"
+    );
+    let mut next = simulate_apply(&plan, &live);
+    schedule(&mut next);
+    let plan = plan_of(&shrunk, &next);
+    assert_eq!(
+        deleted_node_interfaces(&plan, &next),
+        nodes_in(&next, &["us-east-1b", "us-east-1c"]),
+        "then every interface of zones b and c goes, and zone a keeps its"
+    );
+    for step in interface_steps(&plan) {
+        assert!(
+            step.reason
+                .contains("no member has a static IP or an allocation record in zone"),
+            "{}",
+            step.reason
+        );
+    }
+    let mut done = simulate_apply(&plan, &next);
+    schedule(&mut done);
+    for node in &done.nodes {
+        assert_eq!(
+            node.eni.is_some(),
+            node.zone == "us-east-1a",
+            "{}: interfaces only where members are",
+            node.name
+        );
+    }
+    let plan = plan_of(&shrunk, &done);
+    assert!(
+        interface_steps(&plan).is_empty(),
+        "nothing made again: {:?}",
+        interface_steps(&plan)
+    );
+}
+
+#[test]
+fn under_retain_the_zones_keep_their_interfaces_and_the_addresses() {
+    let (live, holder, ip) = consul_in_three_zones("Retain");
+    let shrunk = consul_only(1, "Retain");
+    let mut current = live;
+    for round in 0..2 {
+        let plan = plan_of(&shrunk, &current);
+        assert!(
+            deleted_node_interfaces(&plan, &current).is_empty(),
+            "round {round}: {:?}",
+            interface_steps(&plan)
+        );
+        current = simulate_apply(&plan, &current);
+        schedule(&mut current);
+    }
+    let kept = current
+        .nodes
+        .iter()
+        .find(|n| n.name == holder)
+        .and_then(|n| n.eni.as_ref())
+        .expect("the holder keeps its interface");
+    assert!(kept.secondary_ips.contains(&ip));
+}
+
+#[test]
+fn a_service_held_back_for_its_spec_keeps_its_zones_interfaces() {
+    let (live, _, _) = consul_in_three_zones("Delete");
+    // Two Consul servers are refused (no quorum after one failure): the service is held back, so
+    // the plan has no allocation of it, yet its members still hold their addresses.
+    let refused = consul_only(2, "Delete");
+    let plan = plan_of(&refused, &live);
+    assert!(
+        plan.untouched.iter().any(|u| u.service == "consul"),
+        "{:?}",
+        plan.untouched
+    );
+    assert!(
+        interface_steps(&plan).is_empty(),
+        "{:?}",
+        interface_steps(&plan)
+    );
+}
+
+#[test]
+fn no_node_interface_is_deleted_while_a_spec_file_is_broken() {
+    let (mut live, holder, ip) = consul_in_three_zones("Delete");
+    // Zone c already emptied: its member's record and address are gone.
+    live.static_ips.retain(|_, s| s.ip != ip);
+    for node in live.nodes.iter_mut().filter(|n| n.name == holder) {
+        if let Some(eni) = node.eni.as_mut() {
+            eni.secondary_ips.retain(|held| *held != ip);
+        }
+    }
+    let consul = |replicas: u32| {
+        std::fs::read_to_string(common::repo().join("examples/coordination/consul.yaml"))
+            .expect("consul.yaml")
+            .replace(
+                "  replicas: 3\n",
+                &format!("  replicas: {replicas}\n  deletionPolicy: Delete\n"),
+            )
+    };
+    let mut files = vec![
+        ("cluster.yaml".to_owned(), common::cluster_yaml()),
+        ("consul.yaml".to_owned(), consul(1)),
+    ];
+    let sound = specs(&files);
+    assert_eq!(
+        deleted_node_interfaces(&plan_of(&sound, &live), &live),
+        nodes_in(&live, &["us-east-1c"]),
+        "without a broken file, zone c's interfaces go"
+    );
+    files.push(("kafka.yaml".to_owned(), "kind: [unclosed\n".to_owned()));
+    let broken = specs(&files);
+    assert!(!broken.broken_files.is_empty());
+    let plan = plan_of(&broken, &live);
+    assert!(
+        deleted_node_interfaces(&plan, &live).is_empty(),
+        "{:?}",
+        interface_steps(&plan)
     );
 }

@@ -187,6 +187,11 @@ fn ec2(step: &Step, live: &mut LiveState) {
             let eni = step.before.as_ref().and_then(|b| b["eni"].as_str());
             live.stray_interfaces
                 .retain(|s| Some(s.eni.id.as_str()) != eni);
+            for node in &mut live.nodes {
+                if node.eni.as_ref().map(|e| e.id.as_str()) == eni {
+                    node.eni = None;
+                }
+            }
         }
         _ => {}
     }

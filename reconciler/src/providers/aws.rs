@@ -286,9 +286,9 @@ impl AwsProviders {
             .map(drop)
     }
 
-    /// Deletes the stray interface a Delete step names, as EC2 describes it now (it may have been
+    /// Deletes the interface a Delete step names, as EC2 describes it now (it may have been
     /// detached or deleted since the plan was made); refused unless it still carries this
-    /// owner's tag.
+    /// owner's tag and holds no secondary address (the plan moved them all off first).
     async fn delete_interface(&self, before: &Value) -> Result<(), AwsError> {
         let id = before["eni"].as_str().unwrap_or_default();
         let owner = before["owner"].as_str();
@@ -300,6 +300,12 @@ impl AwsProviders {
         for eni in &found {
             if eni.owner.as_deref() != owner {
                 return Err(AwsError::NotOwned(eni.id.clone()));
+            }
+            if !eni.secondary_ips.is_empty() {
+                return Err(AwsError::StillHolds {
+                    id: eni.id.clone(),
+                    ips: eni.secondary_ips.clone(),
+                });
             }
             self.ec2.delete_interface(eni).await?;
         }

@@ -1,6 +1,6 @@
 //! firecamp's static-IP interface of each node (`docs/static-ips.md`): one is made for every node
-//! of a zone where static-IP members have addresses, and one that no node of the cluster has any
-//! more is deleted. Only in `staticIps.interfaces: firecamp` mode, and only once the owner id is
+//! of a zone where static-IP members have addresses; one that no node of the cluster has any
+//! more, or a node's in a zone without such members, is deleted once no address is left on it. Only in `staticIps.interfaces: firecamp` mode, and only once the owner id is
 //! known: without it, firecamp could not tell its own interfaces from another cluster's.
 //!
 //! An interface's own (primary) address is chosen here too, from the top of its subnet and
@@ -14,8 +14,9 @@ use std::net::Ipv4Addr;
 use firecamp_schema::spec::InterfaceSource;
 use serde_json::json;
 
-use super::allocate::{Allocation, cidr_block, usable_range};
-use crate::live::{LiveState, Subnet};
+use super::allocate::Allocation;
+use super::ranges::{cidr_block, usable_range};
+use crate::live::{Eni, LiveState, Subnet};
 use crate::plan::desired::Desired;
 use crate::plan::draft::{Drafts, Rank, StepSpec};
 use crate::plan::model::{Action, Provider};
@@ -29,22 +30,7 @@ pub(crate) fn plan_interfaces(
     out: &mut Drafts,
 ) -> BTreeSet<String> {
     let spec = &desired.cluster.spec;
-    // Zone name → (subnet, reservedCidr), for the zones whose members hold (or are given) an
-    // address.
-    let used_subnets: BTreeSet<&str> = allocations
-        .values()
-        .filter(|a| !a.retained)
-        .map(|a| a.subnet_id.as_str())
-        .collect();
-    let zones: BTreeMap<&str, (&str, Option<&str>)> = spec
-        .zones
-        .iter()
-        .filter(|z| used_subnets.contains(z.subnet_id.as_str()))
-        .map(|z| {
-            let reserved = z.reserved_cidr.as_deref();
-            (z.name.as_str(), (z.subnet_id.as_str(), reserved))
-        })
-        .collect();
+    let zones = zones_of(desired, &member_subnets(allocations));
     let missing: Vec<_> = live
         .nodes
         .iter()
@@ -107,39 +93,137 @@ pub(crate) fn plan_interfaces(
     making
 }
 
-/// Adds a Delete step for each stray interface. Added after the moves, so a plan moves the
-/// addresses off an interface before it deletes it.
-pub(crate) fn plan_stray_deletions(desired: &Desired, live: &LiveState, out: &mut Drafts) {
+/// The zones whose subnet is one of `subnets`, by name, with each zone's subnet and
+/// `reservedCidr`.
+fn zones_of<'a>(
+    desired: &'a Desired,
+    subnets: &BTreeSet<&str>,
+) -> BTreeMap<&'a str, (&'a str, Option<&'a str>)> {
+    desired
+        .cluster
+        .spec
+        .zones
+        .iter()
+        .filter(|z| subnets.contains(z.subnet_id.as_str()))
+        .map(|z| {
+            let reserved = z.reserved_cidr.as_deref();
+            (z.name.as_str(), (z.subnet_id.as_str(), reserved))
+        })
+        .collect()
+}
+
+/// The subnets where desired members hold (or are given) an address.
+fn member_subnets(allocations: &BTreeMap<String, Allocation>) -> BTreeSet<&str> {
+    allocations
+        .values()
+        .filter(|a| !a.retained)
+        .map(|a| a.subnet_id.as_str())
+        .collect()
+}
+
+/// One of firecamp's interfaces no longer needed, and why.
+struct Unneeded<'a> {
+    eni: &'a Eni,
+    instance_id: Option<&'a str>,
+    holder: String,
+    reason: String,
+}
+
+/// Adds a Delete step for each of firecamp's interfaces that is no longer needed: a stray one
+/// (its instance left the cluster, or it is detached), and a node's in a zone where no member
+/// has an address or an allocation record any more (not while a spec file is broken: then the
+/// members are not known in full). Added after the moves: an interface is deleted only once every address on it
+/// is moved off by this plan, since deleting an interface releases its addresses and one kept
+/// under Retain must stay; an interface that still holds others is kept, and the plan says so.
+pub(crate) fn plan_interface_deletions(
+    desired: &Desired,
+    live: &LiveState,
+    allocations: &BTreeMap<String, Allocation>,
+    out: &mut Drafts,
+) {
     if desired.cluster.spec.static_ips.interfaces == InterfaceSource::LaunchTemplate {
         return;
     }
     let Some(owner) = live.owner.as_deref() else {
         return;
     };
-    for stray in &live.stray_interfaces {
-        let reason = stray.instance_id.as_ref().map_or_else(
-            || "it is attached to no instance".to_owned(),
-            |i| format!("its instance {i} is not a node of the cluster"),
-        );
-        let ips: Vec<String> = stray
+    let mut unneeded: Vec<Unneeded<'_>> = live
+        .stray_interfaces
+        .iter()
+        .map(|stray| Unneeded {
+            eni: &stray.eni,
+            instance_id: stray.instance_id.as_deref(),
+            holder: format!("static-IP interface {}", stray.eni.id),
+            reason: stray.instance_id.as_ref().map_or_else(
+                || "it is attached to no instance".to_owned(),
+                |i| format!("its instance {i} is not a node of the cluster"),
+            ),
+        })
+        .collect();
+    if desired.broken_files.is_empty() {
+        // A zone stays in use while any allocation record is in its subnet, whatever the record's
+        // service: one held back or removed under Retain still has its members' addresses there.
+        let mut subnets = member_subnets(allocations);
+        subnets.extend(live.static_ips.values().map(|s| s.subnet_id.as_str()));
+        subnets.extend(allocations.values().map(|a| a.subnet_id.as_str()));
+        let zones = zones_of(desired, &subnets);
+        unneeded.extend(live.nodes.iter().filter_map(|node| {
+            let eni = node.eni.as_ref()?;
+            (!zones.contains_key(node.zone.as_str())).then(|| Unneeded {
+                eni,
+                instance_id: Some(&node.instance_id),
+                holder: format!("static-IP interface {} of node {}", eni.id, node.name),
+                reason: format!(
+                    "no member has a static IP or an allocation record in zone {} any more",
+                    node.zone
+                ),
+            })
+        }));
+    }
+    let moved: BTreeSet<(String, String)> = out
+        .drafts
+        .iter()
+        .filter(|d| d.step.action == Action::MoveIp)
+        .filter_map(|d| {
+            let eni = d.step.before.as_ref()?["eni"].as_str()?.to_owned();
+            let ip = d.step.after.as_ref()?["ip"].as_str()?.to_owned();
+            Some((eni, ip))
+        })
+        .collect();
+    for interface in unneeded {
+        let ips: Vec<String> = interface
             .eni
             .secondary_ips
             .iter()
             .map(ToString::to_string)
             .collect();
+        let staying: Vec<&str> = ips
+            .iter()
+            .filter(|ip| !moved.contains(&(interface.eni.id.clone(), (*ip).clone())))
+            .map(String::as_str)
+            .collect();
+        if !staying.is_empty() {
+            out.warnings.push(format!(
+                "{} is kept although {}: it still holds {} (kept under deletionPolicy Retain, or released first); deleting it would release them",
+                interface.holder,
+                interface.reason,
+                staying.join(", ")
+            ));
+            continue;
+        }
         out.push(
             StepSpec {
                 provider: Provider::Ec2,
                 action: Action::Delete,
-                id: format!("ec2:interface/{}", stray.eni.id),
-                resource: format!("static-IP interface {}", stray.eni.id),
+                id: format!("ec2:interface/{}", interface.eni.id),
+                resource: interface.holder.clone(),
                 service: None,
                 rank: Rank::Foundation,
-                reason,
+                reason: interface.reason,
             },
             Some(json!({
-                "eni": stray.eni.id,
-                "instanceId": stray.instance_id,
+                "eni": interface.eni.id,
+                "instanceId": interface.instance_id,
                 "ips": ips,
                 "owner": owner,
             })),

@@ -5,6 +5,8 @@
 
 mod allocate;
 mod interfaces;
+mod others;
+mod ranges;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
@@ -13,10 +15,8 @@ use firecamp_aws::ec2::interfaces::{NO_MANAGE_TAG, OWNER_TAG};
 use firecamp_schema::spec::InterfaceSource;
 use serde_json::json;
 
-pub use allocate::{
-    Allocation, Allocations, ZoneProblem, allocate, cidr_block, lowest_free, usable_range,
-    zone_range,
-};
+pub use allocate::{Allocation, Allocations, allocate};
+pub use ranges::{ZoneProblem, cidr_block, lowest_free, usable_range, zone_range};
 
 use super::desired::Desired;
 use super::draft::{Drafts, Rank, StepSpec};
@@ -32,6 +32,7 @@ pub(crate) fn plan_static_ips(
     out: &mut Drafts,
 ) {
     let making = interfaces::plan_interfaces(desired, index.live, allocations, out);
+    let others = others::OthersHold::new(index.live);
     let mut undecided = BTreeSet::new();
     for (member, allocation) in allocations {
         let service = Some(allocation.service.as_str());
@@ -44,15 +45,22 @@ pub(crate) fn plan_static_ips(
             continue;
         }
         if allocation.new {
-            let (ip, reason) = match allocation.ip {
-                Some(ip) => (
+            let (ip, reason) = match (allocation.ip, allocation.replaces) {
+                (Some(ip), Some(old)) => (
+                    json!(ip.to_string()),
+                    format!(
+                        "{old} was taken by an interface that is not firecamp's before {member} ran with it: lowest free address of {}",
+                        allocation.subnet_id
+                    ),
+                ),
+                (Some(ip), None) => (
                     json!(ip.to_string()),
                     format!(
                         "new member: lowest free address of {}",
                         allocation.subnet_id
                     ),
                 ),
-                None => {
+                (None, _) => {
                     undecided.insert(allocation.subnet_id.clone());
                     (
                         serde_json::Value::Null,
@@ -85,6 +93,10 @@ pub(crate) fn plan_static_ips(
             continue;
         };
         let ip = address.to_string();
+        if !allocation.new && others.hold(address) {
+            out.warnings.push(format!("{member} is running with static IP {ip}, which an interface that is not firecamp's now holds: nothing is assigned or moved (firecamp never takes an address from another interface); free the address, or remove the member for it to get a new one"));
+            continue;
+        }
         let Some(node) = index.node_of(member) else {
             continue;
         };
@@ -133,7 +145,7 @@ pub(crate) fn plan_static_ips(
             false,
         );
     }
-    interfaces::plan_stray_deletions(desired, index.live, out);
+    interfaces::plan_interface_deletions(desired, index.live, allocations, out);
     if !undecided.is_empty() {
         let subnets: Vec<String> = undecided.into_iter().collect();
         out.warnings.push(format!("the live state has no data on subnet(s) {}: their static IPs are decided when planning against live data", subnets.join(", ")));
