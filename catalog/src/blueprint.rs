@@ -29,6 +29,8 @@ pub struct PortPlan {
     pub port: u16,
     /// Published on the headless Service.
     pub published: bool,
+    /// Also over UDP: a second port of the same number, named `<name>-udp`.
+    pub udp: bool,
 }
 
 impl PortPlan {
@@ -39,6 +41,7 @@ impl PortPlan {
             name,
             port,
             published: true,
+            udp: false,
         }
     }
 
@@ -49,7 +52,24 @@ impl PortPlan {
             name,
             port,
             published: false,
+            udp: false,
         }
+    }
+
+    /// The same port over UDP as well as TCP.
+    #[must_use]
+    pub const fn and_udp(self) -> Self {
+        Self { udp: true, ..self }
+    }
+
+    /// `(name, protocol)` of each protocol the port is used over: TCP, then UDP when asked.
+    #[must_use]
+    pub fn protocols(&self) -> Vec<(String, &'static str)> {
+        let mut out = vec![(self.name.to_owned(), "TCP")];
+        if self.udp {
+            out.push((format!("{}-udp", self.name), "UDP"));
+        }
+        out
     }
 }
 

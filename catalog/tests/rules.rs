@@ -166,7 +166,11 @@ fn ports_are_unique_within_every_pod() {
             .iter()
             .flat_map(|c| c.ports.iter().flatten())
             .collect();
-        let numbers: BTreeSet<i32> = ports.iter().map(|p| p.container_port).collect();
+        // Kubernetes keys a pod's ports by number and protocol: one number may be both TCP and UDP.
+        let numbers: BTreeSet<(i32, &str)> = ports
+            .iter()
+            .map(|p| (p.container_port, p.protocol.as_deref().unwrap_or("TCP")))
+            .collect();
         let names: BTreeSet<&str> = ports.iter().filter_map(|p| p.name.as_deref()).collect();
         assert_eq!(
             numbers.len(),

@@ -46,12 +46,16 @@ pub(crate) fn headless_service(ctx: &ServiceContext<'_>, bp: &Blueprint) -> Opti
         .ports
         .iter()
         .filter(|p| p.published)
-        .map(|p| ServicePort {
-            name: Some(p.name.to_owned()),
-            port: i32::from(p.port),
-            target_port: Some(IntOrString::Int(i32::from(p.port))),
-            protocol: Some("TCP".to_owned()),
-            ..ServicePort::default()
+        .flat_map(|p| {
+            p.protocols()
+                .into_iter()
+                .map(|(name, protocol)| ServicePort {
+                    name: Some(name),
+                    port: i32::from(p.port),
+                    target_port: Some(IntOrString::Int(i32::from(p.port))),
+                    protocol: Some(protocol.to_owned()),
+                    ..ServicePort::default()
+                })
         })
         .collect();
     if ports.is_empty() {

@@ -83,12 +83,16 @@ fn main_container(ctx: &ServiceContext<'_>, bp: &Blueprint, role: &str, zone: &s
     let ports = bp
         .ports
         .iter()
-        .map(|p| ContainerPort {
-            name: Some(p.name.to_owned()),
-            container_port: i32::from(p.port),
-            host_port: Some(i32::from(p.port)),
-            protocol: Some("TCP".to_owned()),
-            ..ContainerPort::default()
+        .flat_map(|p| {
+            p.protocols()
+                .into_iter()
+                .map(|(name, protocol)| ContainerPort {
+                    name: Some(name),
+                    container_port: i32::from(p.port),
+                    host_port: Some(i32::from(p.port)),
+                    protocol: Some(protocol.to_owned()),
+                    ..ContainerPort::default()
+                })
         })
         .collect::<Vec<_>>();
     Container {

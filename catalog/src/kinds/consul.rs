@@ -19,11 +19,13 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &ConsulSpec) -> Blueprin
     let mut bp = Blueprint {
         command: start_script_command(),
         ports: vec![
+            // Serf and DNS over TCP and UDP (Consul's "Required Ports",
+            // developer.hashicorp.com/consul/docs/install/ports).
             PortPlan::internal("server", 8300),
-            PortPlan::internal("serf-lan", 8301),
-            PortPlan::internal("serf-wan", 8302),
+            PortPlan::internal("serf-lan", 8301).and_udp(),
+            PortPlan::internal("serf-wan", 8302).and_udp(),
             PortPlan::published("http", HTTP_PORT),
-            PortPlan::published("dns", 8600),
+            PortPlan::published("dns", 8600).and_udp(),
         ],
         readiness: Some(probes::exec(
             &format!("consul info -http-addr=http://127.0.0.1:{HTTP_PORT} >/dev/null"),
