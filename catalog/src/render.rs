@@ -28,7 +28,10 @@ pub fn render_service(
 ) -> Result<DesiredService, RenderError> {
     let ctx = ServiceContext::new(inputs, service);
     derived_names::check(&ctx)?;
-    let bp = kinds::blueprint(&ctx)?;
+    let mut bp = kinds::blueprint(&ctx)?;
+    if ctx.static_ip() {
+        build::add_static_ip_script(&mut bp);
+    }
     let config_map = build::config_map(&ctx, &bp);
     let bytes = config_map_data_size(&config_map);
     if bytes > MAX_CONFIG_MAP_DATA {

@@ -5,10 +5,12 @@
 //! service is `tests/node/imds.py` (IMDSv2 as the EC2 user guide documents it) on the namespace's
 //! loopback; the VPC CNI's SNAT jump is the rule the CNI appends to nat POSTROUTING
 //! (`-m comment --comment "AWS SNAT CHAIN" -j AWS-SNAT-CHAIN-0`, pkg/networkutils/network.go in
-//! aws/amazon-vpc-cni-k8s). Only the allocation directory and the metadata address are mapped.
+//! aws/amazon-vpc-cni-k8s). The service's ConfigMap (which holds the script) and the allocation
+//! are written to a temp directory in place of their mounts; the metadata address is mapped.
 
 mod common;
 
+use std::collections::BTreeMap;
 use std::path::Path;
 use std::process::Command;
 
@@ -25,14 +27,27 @@ const ROUTER: &str = "10.0.48.1";
 /// A member of the Redis example.
 const POD: &str = "sessions-redis-0";
 
-/// The rendered static-IP containers of the example Redis's pods in `zone`.
-fn rendered(zone: &str) -> (Container, Container) {
+/// The rendered static-IP containers of the example Redis's pods in `zone`, and the files of the
+/// service's ConfigMap (mounted at `/etc/firecamp`).
+fn rendered(zone: &str) -> (Container, Container, BTreeMap<String, String>) {
     let set = SpecSet::examples();
     let desired = set
         .render()
         .remove("sessions-redis")
         .expect("the Redis example")
         .expect("it renders");
+    let files = desired
+        .objects
+        .iter()
+        .find_map(|o| match o {
+            KubeObject::ConfigMap(c)
+                if c.metadata.name.as_deref() == Some("sessions-redis-config") =>
+            {
+                c.data.clone()
+            }
+            _ => None,
+        })
+        .expect("the service's ConfigMap");
     let spec: PodSpec = desired
         .objects
         .iter()
@@ -53,7 +68,7 @@ fn rendered(zone: &str) -> (Container, Container) {
             .cloned()
             .unwrap_or_else(|| panic!("container {name}"))
     };
-    (find("static-ip"), find("static-ip-release"))
+    (find("static-ip"), find("static-ip-release"), files)
 }
 
 /// The zone a pod runs in: its main container's `FIRECAMP_ZONE`.
@@ -155,8 +170,13 @@ impl Node {
 
     /// Runs the rendered commands named in `steps` (`up` or `down`) one after the other.
     fn run(&self, steps: &[&str]) -> Vec<Step> {
-        let (init, release) = rendered(self.zone);
+        let (init, release, files) = rendered(self.zone);
         let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("config");
+        std::fs::create_dir(&config).expect("config dir");
+        for (name, text) in &files {
+            std::fs::write(config.join(name), text).expect("config file");
+        }
         let alloc = dir.path().join("alloc");
         std::fs::create_dir(&alloc).expect("alloc dir");
         std::fs::write(alloc.join(POD), self.allocation).expect("allocation");
@@ -214,7 +234,11 @@ impl Node {
                 .iter()
                 .map(|(k, v)| format!("{k}={}", sh_quote(v)))
                 .collect();
-            let words: Vec<String> = command.iter().map(|w| sh_quote(w)).collect();
+            let config_dir = format!("{}/", config.display());
+            let words: Vec<String> = command
+                .iter()
+                .map(|w| sh_quote(&w.replace("/etc/firecamp/", &config_dir)))
+                .collect();
             harness.push_str(&format!(
                 "env {} {} >{d}/out.{n} 2>{d}/err.{n}; echo $? >{d}/rc.{n}\n\
                  {{ ip -o addr show dev eth1; ip -o link show dev eth1; ip rule show; \
@@ -284,7 +308,7 @@ fn assert_absent(step: &Step, address: &str) {
 
 #[test]
 fn up_is_rerunnable_and_down_removes_everything() {
-    let (init, _) = rendered("us-east-1c");
+    let (init, _, _) = rendered("us-east-1c");
     assert!(
         init.env
             .iter()

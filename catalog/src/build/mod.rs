@@ -13,6 +13,7 @@ mod static_ip;
 pub(crate) use job::jobs;
 pub(crate) use objects::{config_map, headless_service, pod_disruption_budget, service_account};
 pub(crate) use statefulset::statefulsets;
+pub(crate) use static_ip::add_script as add_static_ip_script;
 
 /// Name of a service's ConfigMap.
 #[must_use]

@@ -1,7 +1,8 @@
 //! Static-IP members: an init container puts the member's IP on the node's firecamp interface
-//! (once EC2 lists it there) before the service starts, and a sidecar removes it when the pod stops (after the service has stopped:
-//! Kubernetes stops sidecars last). The IP comes from the allocation ConfigMap the reconciler
-//! writes (`<service>-static-ips`, key = member name).
+//! (once EC2 lists it there) before the service starts, and a sidecar removes it when the pod
+//! stops (after the service has stopped: Kubernetes stops sidecars last). The IP comes from the
+//! allocation ConfigMap the reconciler writes (`<service>-static-ips`, key = member name); the
+//! script from the service's own ConfigMap.
 
 use k8s_openapi::api::core::v1::{
     Capabilities, ConfigMapVolumeSource, Container, ExecAction, Lifecycle, LifecycleHandler,
@@ -10,7 +11,7 @@ use k8s_openapi::api::core::v1::{
 
 use super::pod::field_env;
 use super::static_ip_config_map_name;
-use crate::blueprint::{STATIC_IP_DIR, env as env_var};
+use crate::blueprint::{Blueprint, CONFIG_DIR, STATIC_IP_DIR, env as env_var};
 use crate::images::NETWORK_TOOLS;
 
 /// The node side of a member's static IP: `up` puts it on the node's firecamp interface, `down`
@@ -56,19 +57,20 @@ pub(crate) fn add_to(spec: &mut PodSpec, service: &str, reserved_cidr: Option<&s
     });
 }
 
-/// `sh -c <script> static-ip <mode>`, the script without its comment lines (they are for readers
-/// of the source; every pod template carries the script twice).
+/// The script's file name in the service's ConfigMap (mounted at [`CONFIG_DIR`]): one copy per
+/// service rather than two in every pod template.
+const SCRIPT_FILE: &str = "static-ip.sh";
+
+/// Adds the node-side script to the files of the service's ConfigMap.
+pub(crate) fn add_script(bp: &mut Blueprint) {
+    bp.file(SCRIPT_FILE, SCRIPT.to_owned());
+}
+
+/// `sh <config dir>/static-ip.sh <mode>`.
 fn script_command(mode: &str) -> Vec<String> {
-    let script: String = SCRIPT
-        .lines()
-        .filter(|line| !line.trim_start().starts_with('#'))
-        .flat_map(|line| [line, "\n"])
-        .collect();
     vec![
         "/bin/sh".to_owned(),
-        "-c".to_owned(),
-        script,
-        "static-ip".to_owned(),
+        format!("{CONFIG_DIR}/{SCRIPT_FILE}"),
         mode.to_owned(),
     ]
 }
@@ -95,12 +97,20 @@ fn container(name: &str, command: Vec<String>, reserved_cidr: Option<&str>) -> C
             }),
             ..SecurityContext::default()
         }),
-        volume_mounts: Some(vec![VolumeMount {
-            name: "static-ip".to_owned(),
-            mount_path: STATIC_IP_DIR.to_owned(),
-            read_only: Some(true),
-            ..VolumeMount::default()
-        }]),
+        volume_mounts: Some(vec![
+            VolumeMount {
+                name: "static-ip".to_owned(),
+                mount_path: STATIC_IP_DIR.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+            VolumeMount {
+                name: "config".to_owned(),
+                mount_path: CONFIG_DIR.to_owned(),
+                read_only: Some(true),
+                ..VolumeMount::default()
+            },
+        ]),
         ..Container::default()
     }
 }
