@@ -387,9 +387,8 @@ async fn deleting_a_service_releases_its_ips_and_records_only_with_deletion_poli
     );
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_scale_down_releases_exactly_the_removed_members_addresses_under_delete() {
-    let world = world().await;
+/// Consul's three members under deletionPolicy Delete, converged: the specs and the live state.
+async fn consul_under_delete(world: &World) -> (String, LiveState) {
     let three = CONSUL.replace(
         "spec: {replicas: 3}",
         "spec: {replicas: 3, deletionPolicy: Delete}",
@@ -397,6 +396,13 @@ async fn a_scale_down_releases_exactly_the_removed_members_addresses_under_delet
     let live = world
         .converge(&world.specs(&three), LiveState::default())
         .await;
+    (three, live)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_scale_down_releases_exactly_the_removed_members_addresses_under_delete() {
+    let world = world().await;
+    let (three, live) = consul_under_delete(&world).await;
     let kept = live.static_ips["consul-server-a-0"].ip;
     let one = world.specs(&three.replace("replicas: 3,", "replicas: 1,"));
     let mut before = live.clone();
@@ -431,13 +437,7 @@ async fn a_scale_down_releases_exactly_the_removed_members_addresses_under_delet
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_zone_left_without_members_loses_its_interfaces_but_never_one_that_holds_an_address() {
     let world = world().await;
-    let three = CONSUL.replace(
-        "spec: {replicas: 3}",
-        "spec: {replicas: 3, deletionPolicy: Delete}",
-    );
-    let live = world
-        .converge(&world.specs(&three), LiveState::default())
-        .await;
+    let (three, live) = consul_under_delete(&world).await;
     // One member left, in zone a: the release round, then the round that deletes zone b's
     // interfaces.
     let one = world.specs(&three.replace("replicas: 3,", "replicas: 1,"));
