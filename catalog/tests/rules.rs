@@ -340,3 +340,59 @@ fn a_config_map_larger_than_kubernetes_accepts_fails_the_render() {
         .expect("a ConfigMap");
     assert!(size <= MAX_CONFIG_MAP_DATA, "{size}");
 }
+
+/// Consul's agent binds server RPC (8300) and Serf (8301, 8302) to `-bind`, the member's static IP,
+/// and its HTTP API and DNS to `client_addr` (the agent configuration reference: "-bind - The
+/// address that should be bound to for internal cluster communications", "client_addr - The
+/// address to which Consul will bind client interfaces, including the HTTP and DNS servers").
+/// On the host network the kubelet's TCP probe dials the node's address: it must be a client port
+/// on 0.0.0.0, never a cluster port.
+#[test]
+fn consuls_liveness_probe_dials_a_port_consul_listens_on_for_the_node_address() {
+    let desired = SpecSet::examples()
+        .render()
+        .remove("consul")
+        .expect("the Consul example")
+        .expect("it renders");
+    let files = desired
+        .objects
+        .iter()
+        .find_map(|o| match o {
+            KubeObject::ConfigMap(c) if c.metadata.name.as_deref() == Some("consul-config") => {
+                c.data.clone()
+            }
+            _ => None,
+        })
+        .expect("consul-config");
+    let config: serde_json::Value =
+        serde_json::from_str(&files["consul.json"]).expect("consul.json is JSON");
+    assert_eq!(config["client_addr"], "0.0.0.0");
+    let client_ports: Vec<i64> = [("http", 8500), ("dns", 8600), ("https", -1)]
+        .iter()
+        .map(|(name, default)| config["ports"][name].as_i64().unwrap_or(*default))
+        .collect();
+    assert!(
+        files["start.sh"].contains("-bind=\"$address\"")
+            && files["start.sh"].contains("firecamp-static-ip"),
+        "the cluster ports are bound to the static IP: {}",
+        files["start.sh"]
+    );
+    for statefulset in statefulsets(&desired.objects) {
+        let pod = statefulset.spec.template.spec.as_ref().expect("pod spec");
+        assert_eq!(pod.host_network, Some(true));
+        let probe = pod.containers[0]
+            .liveness_probe
+            .as_ref()
+            .expect("a liveness probe");
+        let socket = probe.tcp_socket.as_ref().expect("a TCP probe");
+        assert!(socket.host.is_none(), "dials the pod's (node's) address");
+        let port = match &socket.port {
+            k8s_openapi::apimachinery::pkg::util::intstr::IntOrString::Int(p) => i64::from(*p),
+            other => panic!("a numbered port, got {other:?}"),
+        };
+        assert!(
+            client_ports.contains(&port),
+            "{port} is not one of the client ports {client_ports:?} Consul serves on 0.0.0.0"
+        );
+    }
+}
