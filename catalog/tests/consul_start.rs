@@ -10,25 +10,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use firecamp_catalog::{KubeObject, render_service};
-
-use common::SpecSet;
-
 const POD: &str = "consul-server-a-0";
 const ADDRESS: &str = "10.0.16.9";
 
 /// The rendered `start.sh` of the example Consul.
 fn start_script() -> String {
-    let set = SpecSet::examples();
-    let desired = render_service(set.inputs(), &set.services["consul"]).expect("renders");
-    desired
-        .objects
-        .iter()
-        .find_map(|o| match o {
-            KubeObject::ConfigMap(c) => c.data.as_ref()?.get("start.sh").cloned(),
-            _ => None,
-        })
-        .expect("consul renders start.sh")
+    common::example_file("consul", "start.sh")
 }
 
 /// Runs the script under `root` with the gossip key `key`.

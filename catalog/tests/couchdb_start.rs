@@ -9,24 +9,13 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use firecamp_catalog::{KubeObject, render_service};
 use serde_json::json;
 
-use common::SpecSet;
 use common::formats::couchdb_ini;
 
 /// The rendered `start.sh` of the example CouchDB.
 fn start_script() -> String {
-    let set = SpecSet::examples();
-    let desired = render_service(set.inputs(), &set.services["docs-couch"]).expect("renders");
-    desired
-        .objects
-        .iter()
-        .find_map(|o| match o {
-            KubeObject::ConfigMap(c) => c.data.as_ref()?.get("start.sh").cloned(),
-            _ => None,
-        })
-        .expect("docs-couch renders start.sh")
+    common::example_file("docs-couch", "start.sh")
 }
 
 /// Runs the script under `root` with the given admin password and cookie.

@@ -90,6 +90,20 @@ impl SpecSet {
     }
 }
 
+/// The file `name` of the rendered ConfigMap of the example service `service`.
+pub fn example_file(service: &str, name: &str) -> String {
+    let set = SpecSet::examples();
+    let desired = render_service(set.inputs(), &set.services[service]).expect("renders");
+    desired
+        .objects
+        .iter()
+        .find_map(|o| match o {
+            KubeObject::ConfigMap(c) => c.data.as_ref()?.get(name).cloned(),
+            _ => None,
+        })
+        .unwrap_or_else(|| panic!("{service} renders {name}"))
+}
+
 /// Validates `objects` against the OpenAPI schema of Kubernetes 1.37 with `kubernetes-validate
 /// --strict` (unknown fields rejected). Returns whether all passed, and the tool's report.
 pub fn kubernetes_validate(objects: &[KubeObject]) -> (bool, String) {
