@@ -7,6 +7,7 @@
 #     started with (on 127.0.0.1) by catalog/tests/real_servers.rs;
 #   - Debian's iproute2 and iptables: the static-IP node script runs with them in a network
 #     namespace of its own (catalog/tests/static_ip_node.rs);
+#   - Debian's netcat-openbsd: ZooKeeper's rendered readiness probe runs with it;
 #   - libssl-dev and pkg-config, which git2's https support builds against;
 #   - the real Kubernetes control plane the Kubernetes-facing tests run on (etcd, kube-apiserver,
 #     kube-controller-manager, kube-scheduler and kwok, built from Go modules by
@@ -23,6 +24,8 @@ ls /usr/lib/postgresql/*/bin/postgres >/dev/null 2>&1 || missing+=(postgresql)
 command -v ip >/dev/null 2>&1 || missing+=(iproute2)
 command -v iptables-nft >/dev/null 2>&1 || missing+=(iptables)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
+# ZooKeeper's readiness probe runs with the real nc against the real server (real_servers.rs).
+command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
 # git2's https support links OpenSSL (libgit2 and libssh2 are built from source).
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

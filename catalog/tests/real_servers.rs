@@ -1,7 +1,7 @@
 //! The rendered config files are accepted by the real software: Redis, PostgreSQL and ZooKeeper
 //! from Debian's packages (installed by scripts/test.sh) are started on 127.0.0.1 with the
 //! rendered files, only paths and ports rewritten, and must come up, answer, and show settings
-//! that only firecamp's files set.
+//! that only firecamp's files set. ZooKeeper's rendered readiness probe runs against it too.
 
 mod common;
 
@@ -45,6 +45,25 @@ fn rendered_files(set: &SpecSet, service: &str) -> std::collections::BTreeMap<St
             }
         })
         .expect("a ConfigMap")
+}
+
+/// The readiness probe command of the first StatefulSet of `service`.
+fn readiness_command(set: &SpecSet, service: &str) -> Vec<String> {
+    let desired = render_service(set.inputs(), &set.services[service]).expect("renders");
+    desired
+        .objects
+        .into_iter()
+        .find_map(|o| match o {
+            KubeObject::StatefulSet(s) => {
+                s.spec.template.spec?.containers[0]
+                    .readiness_probe
+                    .clone()?
+                    .exec?
+                    .command
+            }
+            _ => None,
+        })
+        .expect("an exec readiness probe")
 }
 
 /// Replaces the value of `key` in `key<sep>value` lines.
@@ -155,7 +174,7 @@ fn redis_starts_with_the_rendered_redis_conf() {
 }
 
 #[test]
-fn zookeeper_starts_with_the_rendered_zoo_cfg() {
+fn zookeeper_starts_with_the_rendered_zoo_cfg_and_its_readiness_probe_passes() {
     let yaml = "apiVersion: firecamp.io/v1alpha1\nkind: Cluster\nmetadata: {name: t}\nspec: {region: us-east-1, vpcId: vpc-0a1b2c3d, \
                 zones: [{name: us-east-1a, subnetId: subnet-0a1b2c3d}], defaults: {volume: {size: 10Gi}}}\n---\n\
                 apiVersion: firecamp.io/v1alpha1\nkind: ZooKeeper\nmetadata: {name: zk}\nspec: {replicas: 1, heapSize: 512Mi}\n";
@@ -182,6 +201,19 @@ fn zookeeper_starts_with_the_rendered_zoo_cfg() {
     );
     let path = dir.path().join("zoo.cfg");
     std::fs::write(&path, cfg).expect("write");
+    // The rendered readiness probe, run with the real nc, only the port rewritten.
+    let probe: Vec<String> = readiness_command(&set, "zk")
+        .into_iter()
+        .map(|w| w.replace("127.0.0.1 2181", &format!("127.0.0.1 {port}")))
+        .collect();
+    let ready = || {
+        Command::new(&probe[0])
+            .args(&probe[1..])
+            .status()
+            .expect("the probe runs")
+            .success()
+    };
+    assert!(!ready(), "not Ready before the server runs: {probe:?}");
     let _server = Server(
         Command::new("java")
             .args([
@@ -201,6 +233,7 @@ fn zookeeper_starts_with_the_rendered_zoo_cfg() {
             .is_ok_and(|_| exchange(port, b"srvr", "Mode:").contains("Mode:"))
     });
     assert_eq!(exchange(port, b"ruok", "imok"), "imok");
+    assert!(ready(), "Ready once it serves: {probe:?}");
     let status = exchange(port, b"srvr", "Mode:");
     assert!(status.contains("Mode: standalone"), "{status}");
     let conf = exchange(port, b"conf", "maxClientCnxns");

@@ -32,8 +32,12 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &ZooKeeperSpec) -> Bluep
             PortPlan::internal("follower", FOLLOWER_PORT),
             PortPlan::internal("election", ELECTION_PORT),
         ],
+        // `srvr` answers "Mode: leader|follower|standalone" only while the member serves. Not
+        // `zkServer.sh status`: it starts a JVM with SERVER_JVMFLAGS, whose JMX port the server
+        // already holds, so it always fails with JMX on (audits/catalog.md, experiment 1). The
+        // image installs netcat-openbsd (31z4/zookeeper-docker's Dockerfile).
         readiness: Some(probes::exec(
-            &format!("zkServer.sh --config {CONFIG_DIR} status"),
+            &format!("echo srvr | nc -w 5 127.0.0.1 {CLIENT_PORT} | grep -q '^Mode: '"),
             10,
             10,
         )),
