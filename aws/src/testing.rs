@@ -261,21 +261,8 @@ async fn create_subnet(
 /// An ENI with 10.0.16.4 and 10.0.16.5 in `subnet_id`, tagged as [`ANOTHER_OWNER`]'s when
 /// `firecamps` is set.
 async fn foreign_interface(client: &aws_sdk_ec2::Client, subnet_id: &str, firecamps: bool) {
-    let id = if firecamps {
-        another_owners_interface(client, subnet_id, "10.0.16.4").await
-    } else {
-        client
-            .create_network_interface()
-            .subnet_id(subnet_id)
-            .private_ip_address("10.0.16.4")
-            .send()
-            .await
-            .expect("foreign ENI")
-            .network_interface()
-            .and_then(|e| e.network_interface_id())
-            .expect("ENI id")
-            .to_owned()
-    };
+    let owner = firecamps.then_some(ANOTHER_OWNER);
+    let id = network_interface(client, subnet_id, Some("10.0.16.4"), owner).await;
     client
         .assign_private_ip_addresses()
         .network_interface_id(id)
@@ -295,24 +282,39 @@ pub async fn another_owners_interface(
     subnet_id: &str,
     ip: &str,
 ) -> String {
+    network_interface(client, subnet_id, Some(ip), Some(ANOTHER_OWNER)).await
+}
+
+/// Creates an interface in `subnet_id` (primary address `ip`, or one EC2 picks), carrying the
+/// `firecamp.io/owner` tag `owner` when given; returns its id.
+///
+/// # Panics
+/// When moto refuses the call.
+pub async fn network_interface(
+    client: &aws_sdk_ec2::Client,
+    subnet_id: &str,
+    ip: Option<&str>,
+    owner: Option<&str>,
+) -> String {
+    let tags = owner.map(|owner| {
+        aws_sdk_ec2::types::TagSpecification::builder()
+            .resource_type(aws_sdk_ec2::types::ResourceType::NetworkInterface)
+            .tags(
+                aws_sdk_ec2::types::Tag::builder()
+                    .key(crate::ec2::interfaces::OWNER_TAG)
+                    .value(owner)
+                    .build(),
+            )
+            .build()
+    });
     client
         .create_network_interface()
         .subnet_id(subnet_id)
-        .private_ip_address(ip)
-        .tag_specifications(
-            aws_sdk_ec2::types::TagSpecification::builder()
-                .resource_type(aws_sdk_ec2::types::ResourceType::NetworkInterface)
-                .tags(
-                    aws_sdk_ec2::types::Tag::builder()
-                        .key(crate::ec2::interfaces::OWNER_TAG)
-                        .value(ANOTHER_OWNER)
-                        .build(),
-                )
-                .build(),
-        )
+        .set_private_ip_address(ip.map(str::to_owned))
+        .set_tag_specifications(tags.map(|t| vec![t]))
         .send()
         .await
-        .expect("another owner's ENI")
+        .expect("network interface")
         .network_interface()
         .and_then(|e| e.network_interface_id())
         .expect("ENI id")

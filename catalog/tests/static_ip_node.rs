@@ -298,6 +298,13 @@ fn assert_up(step: &Step, address: &str) {
     );
 }
 
+/// The command failed with `message` on stderr and left nothing of `address` on the node.
+fn assert_refused(step: &Step, message: &str, address: &str) {
+    assert!(!step.ok, "{step:#?}");
+    assert!(step.stderr.contains(message), "{step:#?}");
+    assert_absent(step, address);
+}
+
 /// Nothing of the address is on the node.
 fn assert_absent(step: &Step, address: &str) {
     let state = &step.state;
@@ -360,15 +367,11 @@ fn up_gives_up_when_ec2_never_lists_the_address() {
     node.interfaces[1].addresses = vec!["10.0.63.250"];
     node.overrides = vec![("STATIC_IP_WAIT_SECONDS", "4")];
     let steps = node.run(&["up"]);
-    assert!(!steps[0].ok, "{:#?}", steps[0]);
-    assert!(
-        steps[0]
-            .stderr
-            .contains("EC2 has not listed 10.0.48.7 on an interface of this node"),
-        "{:#?}",
-        steps[0]
+    assert_refused(
+        &steps[0],
+        "EC2 has not listed 10.0.48.7 on an interface of this node",
+        "10.0.48.7",
     );
-    assert_absent(&steps[0], "10.0.48.7");
 }
 
 #[test]
@@ -377,36 +380,20 @@ fn up_refuses_the_primary_interface() {
     node.interfaces[1].addresses = vec!["10.0.63.250"];
     node.host_mac = PRIMARY_MAC;
     let steps = node.run(&["up"]);
-    assert!(!steps[0].ok, "{:#?}", steps[0]);
-    assert!(
-        steps[0].stderr.contains("primary interface (device 0)"),
-        "{:#?}",
-        steps[0]
-    );
-    assert_absent(&steps[0], "10.0.50.11");
+    assert_refused(&steps[0], "primary interface (device 0)", "10.0.50.11");
 }
 
 #[test]
 fn up_refuses_an_address_outside_the_range_or_the_subnet() {
     let steps = Node::new("us-east-1c", "10.0.49.9").run(&["up"]);
-    assert!(!steps[0].ok, "{:#?}", steps[0]);
-    assert!(
-        steps[0]
-            .stderr
-            .contains("outside the zone's static range 10.0.48.0/26"),
-        "{:#?}",
-        steps[0]
+    assert_refused(
+        &steps[0],
+        "outside the zone's static range 10.0.48.0/26",
+        "10.0.49.9",
     );
-    assert_absent(&steps[0], "10.0.49.9");
 
     let steps = Node::new("us-east-1a", "10.0.64.9").run(&["up"]);
-    assert!(!steps[0].ok, "{:#?}", steps[0]);
-    assert!(
-        steps[0].stderr.contains("outside the subnet of eth1"),
-        "{:#?}",
-        steps[0]
-    );
-    assert_absent(&steps[0], "10.0.64.9");
+    assert_refused(&steps[0], "outside the subnet of eth1", "10.0.64.9");
 }
 
 #[test]

@@ -16,7 +16,7 @@ use firecamp::plan::{Action, Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp_aws::route53::{RecordChange, RecordSet};
 use firecamp_aws::testing::{
-    Moto, TestNetwork, TestZone, another_owners_interface, test_network_zones,
+    Moto, TestNetwork, TestZone, another_owners_interface, network_interface, test_network_zones,
 };
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
@@ -686,19 +686,7 @@ async fn an_eni_that_is_not_firecamps_in_a_dedicated_subnet_holds_back_new_addre
     // A node group (or an ENIConfig) starts using zone b's static-IP subnet: an ENI without
     // firecamp's owner tag appears in it, and EC2 may now hand out any of its addresses.
     let (subnet_b, _) = world.network.subnets[1].clone();
-    let intruder = world
-        .aws
-        .ec2
-        .client()
-        .create_network_interface()
-        .subnet_id(&subnet_b)
-        .send()
-        .await
-        .expect("ENI")
-        .network_interface()
-        .and_then(|e| e.network_interface_id())
-        .expect("ENI id")
-        .to_owned();
+    let intruder = network_interface(world.aws.ec2.client(), &subnet_b, None, None).await;
     let mut read = live.clone();
     world.read(&validation, &mut read).await;
     let b = read

@@ -301,17 +301,21 @@ fn specs(files: &[(String, String)]) -> firecamp_schema::Validation {
     )
 }
 
-/// The examples' Cluster with only Consul, `replicas` members under deletionPolicy `policy`.
-fn consul_only(replicas: u32, policy: &str) -> firecamp_schema::Validation {
-    let consul = std::fs::read_to_string(common::repo().join("examples/coordination/consul.yaml"))
+/// The example Consul with `replicas` members under deletionPolicy `policy`.
+fn consul_text(replicas: u32, policy: &str) -> String {
+    std::fs::read_to_string(common::repo().join("examples/coordination/consul.yaml"))
         .expect("consul.yaml")
         .replace(
             "  replicas: 3\n",
             &format!("  replicas: {replicas}\n  deletionPolicy: {policy}\n"),
-        );
+        )
+}
+
+/// The examples' Cluster with only Consul, `replicas` members under deletionPolicy `policy`.
+fn consul_only(replicas: u32, policy: &str) -> firecamp_schema::Validation {
     common::specs(&[
         ("cluster.yaml", &common::cluster_yaml()),
-        ("consul.yaml", &consul),
+        ("consul.yaml", &consul_text(replicas, policy)),
     ])
 }
 
@@ -476,17 +480,9 @@ fn no_node_interface_is_deleted_while_a_spec_file_is_broken() {
             eni.secondary_ips.retain(|held| *held != ip);
         }
     }
-    let consul = |replicas: u32| {
-        std::fs::read_to_string(common::repo().join("examples/coordination/consul.yaml"))
-            .expect("consul.yaml")
-            .replace(
-                "  replicas: 3\n",
-                &format!("  replicas: {replicas}\n  deletionPolicy: Delete\n"),
-            )
-    };
     let mut files = vec![
         ("cluster.yaml".to_owned(), common::cluster_yaml()),
-        ("consul.yaml".to_owned(), consul(1)),
+        ("consul.yaml".to_owned(), consul_text(1, "Delete")),
     ];
     let sound = specs(&files);
     assert_eq!(

@@ -53,6 +53,16 @@ pub struct LiveState {
     pub stray_interfaces: Vec<StrayInterface>,
 }
 
+impl LiveState {
+    /// firecamp's static-IP interfaces: the nodes', then the stray ones.
+    pub fn interfaces(&self) -> impl Iterator<Item = &Eni> {
+        self.nodes
+            .iter()
+            .filter_map(|n| n.eni.as_ref())
+            .chain(self.stray_interfaces.iter().map(|s| &s.eni))
+    }
+}
+
 /// One of firecamp's static-IP interfaces that no node of the cluster has.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]

@@ -219,10 +219,7 @@ impl AwsProviders {
             Action::ReleaseIp => {
                 if let Some(address) = ip(step.before.as_ref())
                     && let Some(holder) = live
-                        .nodes
-                        .iter()
-                        .filter_map(|n| n.eni.as_ref())
-                        .chain(live.stray_interfaces.iter().map(|s| &s.eni))
+                        .interfaces()
                         .find(|e| e.secondary_ips.contains(&address))
                 {
                     self.ec2.unassign(member, &holder.id, address).await?;

@@ -1,11 +1,11 @@
 //! Choosing static IPs. Existing allocations are kept. A new member gets the lowest free address
 //! of its zone's range: the zone's explicit CIDR reservation (`reservedCidr`, which must exist
 //! live) or, without one, its dedicated subnet (no ENI in it but firecamp's); never the first four
-//! or the last address of the subnet, which AWS keeps. An address is taken when any ENI in the subnet has it, when it lies in
-//! an IPv4 prefix delegated to an ENI, or when a member's allocation record holds it. A zone that
-//! cannot give out an address holds back only the services that need a new address there. The
-//! address of a member removed by a scale-down is kept for it while its service's deletion policy
-//! is Retain.
+//! or the last address of the subnet, which AWS keeps. An address is taken when any ENI in the
+//! subnet has it, when it lies in an IPv4 prefix delegated to an ENI, or when a member's allocation
+//! record holds it. A zone that cannot give out an address holds back only the services that need
+//! a new address there. The address of a member removed by a scale-down is kept for it while its
+//! service's deletion policy is Retain.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::Ipv4Addr;
@@ -13,7 +13,7 @@ use std::net::Ipv4Addr;
 use firecamp_schema::spec::DeletionPolicy;
 
 use super::others::OthersHold;
-use super::ranges::{ZoneProblem, cidr_block, zone_range};
+use super::ranges::{ZoneProblem, in_blocks, prefix_blocks, zone_range};
 use crate::live::{LiveState, StaticIp, Subnet};
 use crate::plan::desired::Desired;
 
@@ -60,23 +60,14 @@ impl Taken {
             .flat_map(|s| s.used_ips.iter().map(|ip| u32::from(*ip)))
             .collect();
         addresses.extend(live.static_ips.values().map(|s| u32::from(s.ip)));
-        let prefixes = live
-            .subnets
-            .iter()
-            .flat_map(|s| s.prefixes.iter().filter_map(|p| cidr_block(p)))
-            .collect();
         Self {
             addresses,
-            prefixes,
+            prefixes: prefix_blocks(&live.subnets),
         }
     }
 
     fn contains(&self, address: u32) -> bool {
-        self.addresses.contains(&address)
-            || self
-                .prefixes
-                .iter()
-                .any(|(first, last)| (*first..=*last).contains(&address))
+        self.addresses.contains(&address) || in_blocks(&self.prefixes, address)
     }
 }
 

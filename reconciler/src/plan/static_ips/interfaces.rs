@@ -1,7 +1,8 @@
 //! firecamp's static-IP interface of each node (`docs/static-ips.md`): one is made for every node
 //! of a zone where static-IP members have addresses; one that no node of the cluster has any
-//! more, or a node's in a zone without such members, is deleted once no address is left on it. Only in `staticIps.interfaces: firecamp` mode, and only once the owner id is
-//! known: without it, firecamp could not tell its own interfaces from another cluster's.
+//! more, or a node's in a zone without such members, is deleted once no address is left on it.
+//! Only in `staticIps.interfaces: firecamp` mode, and only once the owner id is known: without
+//! it, firecamp could not tell its own interfaces from another cluster's.
 //!
 //! An interface's own (primary) address is chosen here too, from the top of its subnet and
 //! outside the zone's `reservedCidr`, never one a member's allocation holds: left to EC2, it is
@@ -15,7 +16,7 @@ use firecamp_schema::spec::InterfaceSource;
 use serde_json::json;
 
 use super::allocate::Allocation;
-use super::ranges::{cidr_block, usable_range};
+use super::ranges::{cidr_block, in_blocks, prefix_blocks, usable_range};
 use crate::live::{Eni, LiveState, Subnet};
 use crate::plan::desired::Desired;
 use crate::plan::draft::{Drafts, Rank, StepSpec};
@@ -132,9 +133,10 @@ struct Unneeded<'a> {
 /// Adds a Delete step for each of firecamp's interfaces that is no longer needed: a stray one
 /// (its instance left the cluster, or it is detached), and a node's in a zone where no member
 /// has an address or an allocation record any more (not while a spec file is broken: then the
-/// members are not known in full). Added after the moves: an interface is deleted only once every address on it
-/// is moved off by this plan, since deleting an interface releases its addresses and one kept
-/// under Retain must stay; an interface that still holds others is kept, and the plan says so.
+/// members are not known in full). Added after the moves: an interface is deleted only once every
+/// address on it is moved off by this plan, since deleting an interface releases its addresses and
+/// one kept under Retain must stay; an interface that still holds others is kept, and the plan
+/// says so.
 pub(crate) fn plan_interface_deletions(
     desired: &Desired,
     live: &LiveState,
@@ -163,9 +165,12 @@ pub(crate) fn plan_interface_deletions(
     if desired.broken_files.is_empty() {
         // A zone stays in use while any allocation record is in its subnet, whatever the record's
         // service: one held back or removed under Retain still has its members' addresses there.
-        let mut subnets = member_subnets(allocations);
-        subnets.extend(live.static_ips.values().map(|s| s.subnet_id.as_str()));
-        subnets.extend(allocations.values().map(|a| a.subnet_id.as_str()));
+        let subnets: BTreeSet<&str> = live
+            .static_ips
+            .values()
+            .map(|s| s.subnet_id.as_str())
+            .chain(allocations.values().map(|a| a.subnet_id.as_str()))
+            .collect();
         let zones = zones_of(desired, &subnets);
         unneeded.extend(live.nodes.iter().filter_map(|node| {
             let eni = node.eni.as_ref()?;
@@ -242,15 +247,11 @@ pub(crate) fn highest_free(
     taken: &BTreeSet<Ipv4Addr>,
 ) -> Option<Ipv4Addr> {
     let (first, last) = usable_range(&subnet.cidr)?;
-    let mut blocks: Vec<(u32, u32)> = subnet
-        .prefixes
-        .iter()
-        .filter_map(|p| cidr_block(p))
-        .collect();
+    let mut blocks = prefix_blocks(std::slice::from_ref(subnet));
     blocks.extend(reserved.and_then(cidr_block));
     (first..=last)
         .rev()
-        .filter(|a| !blocks.iter().any(|(low, high)| (*low..=*high).contains(a)))
+        .filter(|a| !in_blocks(&blocks, *a))
         .map(Ipv4Addr::from)
         .find(|ip| !taken.contains(ip) && !subnet.used_ips.contains(ip))
 }

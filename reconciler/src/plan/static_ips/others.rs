@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 use std::net::Ipv4Addr;
 
-use super::ranges::cidr_block;
+use super::ranges::{in_blocks, prefix_blocks};
 use crate::live::LiveState;
 
 /// The addresses others hold, indexed once per plan.
@@ -19,10 +19,7 @@ impl OthersHold {
     /// Indexes `live`.
     pub(crate) fn new(live: &LiveState) -> Self {
         let ours: HashSet<Ipv4Addr> = live
-            .nodes
-            .iter()
-            .filter_map(|n| n.eni.as_ref())
-            .chain(live.stray_interfaces.iter().map(|s| &s.eni))
+            .interfaces()
             .flat_map(|e| e.secondary_ips.iter().copied())
             .collect();
         Self {
@@ -32,21 +29,12 @@ impl OthersHold {
                 .flat_map(|s| s.used_ips.iter().copied())
                 .filter(|ip| !ours.contains(ip))
                 .collect(),
-            prefixes: live
-                .subnets
-                .iter()
-                .flat_map(|s| s.prefixes.iter().filter_map(|p| cidr_block(p)))
-                .collect(),
+            prefixes: prefix_blocks(&live.subnets),
         }
     }
 
     /// True when an interface other than firecamp's holds `ip`.
     pub(crate) fn hold(&self, ip: Ipv4Addr) -> bool {
-        let n = u32::from(ip);
-        self.addresses.contains(&ip)
-            || self
-                .prefixes
-                .iter()
-                .any(|(first, last)| (*first..=*last).contains(&n))
+        self.addresses.contains(&ip) || in_blocks(&self.prefixes, u32::from(ip))
     }
 }

@@ -72,6 +72,21 @@ pub fn cidr_block(cidr: &str) -> Option<(u32, u32)> {
     Some((first, last))
 }
 
+/// The blocks of every IPv4 prefix delegated to an ENI in `subnets` (the CNI's prefix mode).
+pub(crate) fn prefix_blocks(subnets: &[Subnet]) -> Vec<(u32, u32)> {
+    subnets
+        .iter()
+        .flat_map(|s| s.prefixes.iter().filter_map(|p| cidr_block(p)))
+        .collect()
+}
+
+/// True when `address` lies in one of `blocks` (first and last address, inclusive).
+pub(crate) fn in_blocks(blocks: &[(u32, u32)], address: u32) -> bool {
+    blocks
+        .iter()
+        .any(|(first, last)| (*first..=*last).contains(&address))
+}
+
 /// The usable addresses of a subnet's CIDR block: all but the first four and the last.
 pub fn usable_range(cidr: &str) -> Option<(u32, u32)> {
     let prefix: u32 = cidr.split_once('/')?.1.parse().ok()?;
