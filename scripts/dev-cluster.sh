@@ -19,8 +19,9 @@ fi
 cargo build --quiet -p firecamp --bin firecamp --example dev_cluster
 firecamp="$PWD/target/debug/firecamp"
 cat <<EOT
-When the cluster says it is up, in another shell (apply twice: the second apply gives static
-IPs and DNS records to the members where the scheduler put them; then the plan is empty):
+When the cluster says it is up, in another shell (apply twice: the second apply chooses, assigns
+and records static IPs for the members where the scheduler put them, and gives them DNS records;
+then the plan is empty):
   export KUBECONFIG=$dir/kubeconfig AWS_ACCESS_KEY_ID=test AWS_SECRET_ACCESS_KEY=test AWS_REGION=us-east-1
   $firecamp apply $dir/examples --auto-approve --aws-endpoint-url "\$(cat $dir/aws-endpoint)"
   $firecamp apply $dir/examples --auto-approve --aws-endpoint-url "\$(cat $dir/aws-endpoint)"

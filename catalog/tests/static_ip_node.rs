@@ -130,6 +130,8 @@ struct Node {
     cni_snat: bool,
     /// An address EC2 lists on the firecamp interface only after 3 seconds.
     listed_later: Option<&'static str>,
+    /// The allocation's entry appears only after 3 seconds (firecamp records it once assigned).
+    recorded_later: bool,
     /// Environment overrides.
     overrides: Vec<(&'static str, &'static str)>,
 }
@@ -164,6 +166,7 @@ impl Node {
             host_mac: FIRECAMP_MAC,
             cni_snat: true,
             listed_later: None,
+            recorded_later: false,
             overrides: Vec::new(),
         }
     }
@@ -179,7 +182,10 @@ impl Node {
         }
         let alloc = dir.path().join("alloc");
         std::fs::create_dir(&alloc).expect("alloc dir");
-        std::fs::write(alloc.join(POD), self.allocation).expect("allocation");
+        // No entry at all stands for a member firecamp never recorded.
+        if !self.recorded_later && !self.allocation.is_empty() {
+            std::fs::write(alloc.join(POD), self.allocation).expect("allocation");
+        }
         let macs = dir.path().join("imds/network/interfaces/macs");
         for interface in &self.interfaces {
             let at = macs.join(interface.mac);
@@ -204,6 +210,14 @@ impl Node {
                 "iptables-nft -t nat -N AWS-SNAT-CHAIN-0\n\
                  iptables-nft -t nat -A POSTROUTING -m comment --comment 'AWS SNAT CHAIN' -j AWS-SNAT-CHAIN-0\n",
             );
+        }
+        if self.recorded_later {
+            // The kubelet swaps a ConfigMap volume's files in atomically.
+            harness.push_str(&format!(
+                "(sleep 3; printf '%s' {} > {d}/entry && mv {d}/entry {}) &\n",
+                self.allocation,
+                alloc.join(POD).display()
+            ));
         }
         if let Some(address) = self.listed_later {
             harness.push_str(&format!(
@@ -358,6 +372,42 @@ fn up_waits_until_ec2_lists_the_address() {
             .contains("waiting for EC2 to list 10.0.48.7"),
         "{:#?}",
         steps[0]
+    );
+}
+
+#[test]
+fn up_waits_until_firecamp_records_the_address() {
+    let mut node = Node::new("us-east-1a", "10.0.48.7");
+    node.recorded_later = true;
+    let steps = node.run(&["up"]);
+    assert_up(&steps[0], "10.0.48.7");
+    assert!(
+        steps[0]
+            .stdout
+            .contains("waiting for firecamp to assign and record the static IP of"),
+        "{:#?}",
+        steps[0]
+    );
+}
+
+#[test]
+fn up_gives_up_without_a_record_and_down_has_nothing_to_take_off() {
+    let mut node = Node::new("us-east-1a", "");
+    node.overrides = vec![("STATIC_IP_WAIT_SECONDS", "4")];
+    let steps = node.run(&["up", "down"]);
+    assert!(!steps[0].ok, "{:#?}", steps[0]);
+    assert!(
+        steps[0]
+            .stderr
+            .contains("firecamp has not recorded a static IP for"),
+        "{:#?}",
+        steps[0]
+    );
+    assert!(steps[1].ok, "{:#?}", steps[1]);
+    assert!(
+        steps[1].stdout.contains("nothing to take off"),
+        "{:#?}",
+        steps[1]
     );
 }
 

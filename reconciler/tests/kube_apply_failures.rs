@@ -139,6 +139,10 @@ async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_
         &ZK_AND_REDIS,
         &edit_file("redis.yaml", |text| text.replace("shards: 3", "shards: 4")),
     );
+    // The new shard's members are made first; their addresses are chosen once they have nodes.
+    let (_, report) = world.apply(&grown).await;
+    assert!(report.succeeded(), "{report}");
+    world.await_placement().await;
     let live = world.read(&grown).await;
     let plan = plan(
         &Desired::from_validation(&grown).expect("desired"),
@@ -181,14 +185,35 @@ async fn an_allocation_record_that_moved_after_planning_is_refused_and_the_next_
         report.skipped() > 0,
         "steps that need the record wait: {report}"
     );
+    // The new members' addresses were assigned before the refused record. The next plan records
+    // the one the other writer did not record as it is, assigns the other writer's choice, and
+    // releases what it replaced: nothing leaks.
+    let assigned = |member: &str| {
+        plan.steps
+            .iter()
+            .find(|s| s.id == format!("ec2:assign/{member}"))
+            .and_then(|s| s.after.as_ref())
+            .and_then(|a| a["ip"].as_str())
+            .map(str::to_owned)
+            .unwrap_or_else(|| panic!("{member} assigned"))
+    };
+    let adopted = assigned("sessions-redis-shard3-b-0");
     world.converge(&grown).await;
     let live = world.read(&grown).await;
+    let ip_of = |member: &str| live.static_ips[member].ip.to_string();
+    assert_eq!(ip_of("sessions-redis-shard3-b-0"), adopted);
+    assert_eq!(ip_of("sessions-redis-shard3-a-0"), "10.0.16.99");
+    let mut on_interfaces: Vec<String> = live
+        .interfaces()
+        .flat_map(|e| e.secondary_ips.iter().map(ToString::to_string))
+        .collect();
+    let mut recorded: Vec<String> = live.static_ips.values().map(|s| s.ip.to_string()).collect();
+    on_interfaces.sort();
+    recorded.sort();
+    assert_eq!(recorded.len(), 8);
     assert_eq!(
-        live.static_ips
-            .values()
-            .filter(|s| s.service == "sessions-redis")
-            .count(),
-        8
+        on_interfaces, recorded,
+        "exactly the recorded addresses are assigned"
     );
 }
 

@@ -65,9 +65,10 @@ fn sample(page: &str, name: &str) -> Option<f64> {
         .find_map(|line| line.strip_prefix(name)?.strip_prefix(' ')?.parse().ok())
 }
 
-/// Ticks until a plan is empty.
-async fn settle(reconciler: &mut Reconciler<'_>) {
+/// Ticks until a plan is empty, each tick once the scheduler has placed every pod.
+async fn settle(world: &World, reconciler: &mut Reconciler<'_>) {
     for _ in 0..4 {
+        world.await_placement().await;
         match reconciler.tick().await.expect("tick") {
             Tick::Applied(_, report) => assert!(report.succeeded(), "{report}"),
             Tick::Planned(plan) if plan.is_empty() => return,
@@ -114,7 +115,7 @@ async fn the_endpoint_serves_metrics_health_and_readiness_with_api_calls_by_oper
     assert_eq!(code, 503, "not ready before the first tick");
     assert!(why.contains("first tick"), "{why}");
 
-    settle(&mut reconciler).await;
+    settle(&world, &mut reconciler).await;
     assert_eq!(get(address, "/readyz").await, (200, "ok\n".to_owned()));
     let (code, page) = get(address, "/metrics").await;
     assert_eq!(code, 200);
@@ -193,7 +194,7 @@ async fn a_failing_service_backs_off_on_its_own_while_the_others_go_on() {
         Some(&world.aws),
         settings,
     );
-    settle(&mut reconciler).await;
+    settle(&world, &mut reconciler).await;
 
     // ZooKeeper's new image never pulls; Redis gets smaller requests.
     write_specs(&world, dir.path(), &|path, text| {

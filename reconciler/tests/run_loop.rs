@@ -62,6 +62,8 @@ async fn pushes_are_applied_unchanged_remotes_cost_nothing_and_a_broken_spec_sta
     loop {
         ticks += 1;
         assert!(ticks <= 4, "no convergence in 4 ticks");
+        // Converged means nothing left once the scheduler has placed every pod.
+        world.await_placement().await;
         match reconciler.tick().await.expect("tick") {
             Tick::Applied(_, report) => assert!(report.succeeded(), "{report}"),
             Tick::Planned(plan) if plan.is_empty() => break,

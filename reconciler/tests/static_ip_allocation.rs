@@ -8,9 +8,15 @@ mod common;
 
 use std::net::Ipv4Addr;
 
-use common::{base_live, edited_examples, plan_of};
+use common::{after_first_round, base_live, edited_examples, plan_of};
 use firecamp::live::{LiveState, simulate_apply};
 use firecamp::plan::{Action, Plan};
+
+/// The plan of `validation` once its members have nodes (after a first round against `live`):
+/// the plan that chooses their addresses.
+fn placed_plan(validation: &firecamp_schema::Validation, live: &LiveState) -> Plan {
+    plan_of(validation, &after_first_round(validation, live))
+}
 
 /// The new addresses of the plan, member → address.
 fn allocated(plan: &Plan) -> Vec<(String, Ipv4Addr)> {
@@ -57,7 +63,7 @@ fn zone_c(ip: Ipv4Addr) -> bool {
 
 #[test]
 fn addresses_come_only_from_the_reservation_and_the_lowest_first() {
-    let plan = plan_of(
+    let plan = placed_plan(
         &examples_with_zone_c_reserving("10.0.48.32/28"),
         &base_live(),
     );
@@ -77,7 +83,7 @@ fn addresses_come_only_from_the_reservation_and_the_lowest_first() {
 fn a_delegated_prefix_is_taken_as_a_whole() {
     let mut live = base_live();
     live.subnets[0].prefixes = vec!["10.0.16.0/28".to_owned()];
-    let plan = plan_of(&examples_with_zone_c_reserving("10.0.48.0/26"), &live);
+    let plan = placed_plan(&examples_with_zone_c_reserving("10.0.48.0/26"), &live);
     let consul_a: Vec<Ipv4Addr> = allocated(&plan)
         .into_iter()
         .filter(|(m, _)| m.starts_with("consul-server-a-"))
@@ -95,7 +101,14 @@ fn a_delegated_prefix_is_taken_as_a_whole() {
 /// reason, and the Telegraf service that monitors it, while Consul (zones a and b) and the
 /// services without static IPs are planned.
 fn only_zone_c_services_held_back(cidr: &str, live: &LiveState, reason: &str) {
-    let plan = plan_of(&examples_with_zone_c_reserving(cidr), live);
+    let validation = examples_with_zone_c_reserving(cidr);
+    let first = plan_of(&validation, live);
+    assert_eq!(
+        first.untouched,
+        placed_plan(&validation, live).untouched,
+        "held back before any member is made, and still once the others' members have nodes"
+    );
+    let plan = placed_plan(&validation, live);
     let held: Vec<(&str, &str)> = plan
         .untouched
         .iter()

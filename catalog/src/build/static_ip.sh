@@ -184,11 +184,34 @@ down() {
   say "$address removed from this node"
 }
 
-[ -s "$STATIC_IP_FILE" ] || fail "no static IP allocated for $POD_NAME yet ($STATIC_IP_FILE is empty)"
-address="$(tr -d ' \n' <"$STATIC_IP_FILE")"
-to_int "$address" >/dev/null || fail "the allocation of $POD_NAME is not an IPv4 address"
+# await_entry: waits until the member's entry is in the allocation ConfigMap. firecamp chooses a new
+# member's address once its pod has a node, assigns it to that node's interface, and records it
+# only then (a later plan than the one that made the pod); the kubelet shows a new key of a mounted
+# ConfigMap within its sync period.
+await_entry() {
+  waited=0
+  until [ -s "$STATIC_IP_FILE" ]; do
+    if [ "$waited" -ge "$STATIC_IP_WAIT_SECONDS" ]; then
+      fail "firecamp has not recorded a static IP for $POD_NAME after ${waited}s ($STATIC_IP_FILE is empty; see the plan)"
+    fi
+    if [ $((waited % 30)) -eq 0 ]; then
+      say "waiting for firecamp to assign and record the static IP of $POD_NAME"
+    fi
+    sleep 2
+    waited=$((waited + 2))
+  done
+}
+
 case "${1:-}" in
-  up) up ;;
-  down) down ;;
+  up) await_entry ;;
+  down)
+    if [ ! -s "$STATIC_IP_FILE" ]; then
+      say "no static IP recorded for $POD_NAME: nothing to take off"
+      exit 0
+    fi
+    ;;
   *) fail "usage: static-ip up|down" ;;
 esac
+address="$(tr -d ' \n' <"$STATIC_IP_FILE")"
+to_int "$address" >/dev/null || fail "the allocation of $POD_NAME is not an IPv4 address"
+"$1"

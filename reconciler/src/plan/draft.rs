@@ -9,7 +9,7 @@ use super::model::{Action, FieldChange, Provider, Step, Summary};
 pub(crate) enum Rank {
     /// Namespace, StorageClasses, cluster roles.
     Foundation = 0,
-    /// ServiceAccounts, ConfigMaps, IP allocations.
+    /// ServiceAccounts, ConfigMaps.
     Config = 1,
     /// Services, PodDisruptionBudgets, volume expansions.
     Network = 2,
@@ -17,10 +17,12 @@ pub(crate) enum Rank {
     Workload = 3,
     /// Member restarts and IP assignments (members running).
     Members = 4,
+    /// New static IPs recorded (after they are assigned), and allocation records that add them.
+    Records = 5,
     /// DNS records.
-    Dns = 5,
+    Dns = 6,
     /// Init jobs (after the service is healthy).
-    Jobs = 6,
+    Jobs = 7,
 }
 
 /// A step and its ordering facts.

@@ -123,7 +123,15 @@ pub(crate) fn plan_objects(
             {
                 value["metadata"]["resourceVersion"] = Value::String(version.to_owned());
             }
+            let steps = out.drafts.len();
             plan_object(&value, Some(&service.name), &mut owned, index, false, out);
+            // A record that adds new addresses is written after they are assigned, so a failed
+            // assign leaves it as it was: no record names an address that was not assigned.
+            if adds_addresses(service, allocations)
+                && let Some(write) = out.drafts.get_mut(steps..).and_then(<[_]>::first_mut)
+            {
+                write.rank = Rank::Records;
+            }
         }
     }
     plan_deletions(desired, &owned, policies, out);
@@ -145,6 +153,15 @@ fn still_in_sync(
         }
         out.in_sync();
     }
+}
+
+/// True when a new address of one of `service`'s members is chosen in this plan.
+fn adds_addresses(service: &DesiredService, allocations: &BTreeMap<String, Allocation>) -> bool {
+    service.aws.static_ips.iter().any(|request| {
+        allocations
+            .get(&request.member)
+            .is_some_and(|a| a.new && a.ip.is_some())
+    })
 }
 
 /// The allocation record of a static-IP service: the `<service>-static-ips` ConfigMap, one key

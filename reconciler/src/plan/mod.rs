@@ -27,7 +27,7 @@ pub use model::{
     Action, FieldChange, PLAN_FORMAT_VERSION, Plan, PlannedMember, Provider, Step, Summary,
     Untouched,
 };
-pub use static_ips::{Allocation, Allocations, ZoneProblem};
+pub use static_ips::{Allocation, Allocations, Awaiting, ZoneProblem};
 
 use self::draft::Drafts;
 use self::kubernetes::Known;
@@ -120,7 +120,7 @@ fn plan_with(
         .filter_map(|(s, (policy, _))| policy.clone().map(|p| (s.clone(), p)))
         .collect();
     let index = LiveIndex::new(live);
-    let mut allocations = static_ips::allocate(desired, live);
+    let mut allocations = static_ips::allocate(desired, &index);
     // A zone that cannot give a service its new addresses holds back only that service (and
     // what depends on it); the others are planned as usual, their addresses chosen again
     // without it.
@@ -129,7 +129,7 @@ fn plan_with(
         desired
     } else {
         reduced = desired.holding_back(&allocations.held_back);
-        allocations = static_ips::allocate(&reduced, live);
+        allocations = static_ips::allocate(&reduced, &index);
         &reduced
     };
     let allocations = allocations.members;

@@ -1,5 +1,5 @@
 //! Ordering: within a service, creations and updates by rank (config → network → workloads →
-//! members → DNS → init jobs) and deletions in reverse; every service step after the cluster's
+//! members → records → DNS → init jobs) and deletions in reverse; every service step after the cluster's
 //! foundation; a service after the services it references; deletions of a referenced service after
 //! those of the services referencing it. Ties keep the order steps were built in, so the same
 //! inputs give the same plan.
@@ -97,7 +97,7 @@ fn effective_rank(draft: &Draft) -> Rank {
     match draft.rank {
         Rank::Jobs => Rank::Foundation,
         Rank::Dns => Rank::Config,
-        Rank::Members | Rank::Workload => Rank::Network,
+        Rank::Records | Rank::Members | Rank::Workload => Rank::Network,
         Rank::Network => Rank::Workload,
         Rank::Config => Rank::Members,
         Rank::Foundation => Rank::Dns,

@@ -7,6 +7,7 @@
 )]
 
 pub mod cluster;
+pub mod moto;
 pub mod world;
 
 use std::net::Ipv4Addr;
@@ -138,6 +139,14 @@ pub fn schedule(live: &mut LiveState) {
         }
     }
     live.members = placements;
+}
+
+/// `live` after one round of `validation`'s plan: its objects made and their pods scheduled, so new
+/// static-IP members have nodes (their addresses are chosen in the next plan).
+pub fn after_first_round(validation: &Validation, live: &LiveState) -> LiveState {
+    let mut next = simulate_apply(&plan_of(validation, live), live);
+    schedule(&mut next);
+    next
 }
 
 /// Plans, applies, schedules and plans again until nothing is left (at most 4 rounds).

@@ -249,6 +249,7 @@ impl World {
     /// Applies until a plan is empty; returns the number of rounds.
     pub async fn converge(&self, validation: &Validation) -> usize {
         for round in 1..=4 {
+            self.await_placement().await;
             let (plan, report) = self.apply(validation).await;
             eprintln!(
                 "round {round}: {:?}",
@@ -265,6 +266,22 @@ impl World {
         panic!("no convergence in 4 rounds");
     }
 
+    /// Waits (up to 30 s) until the scheduler has given every pod of the namespace a node: a plan
+    /// made while a member waits for one leaves out what needs its node (its static IP, its DNS
+    /// record), so an empty plan would not yet mean converged.
+    pub async fn await_placement(&self) {
+        for _ in 0..300 {
+            let pods = self.pods().await;
+            if pods
+                .values()
+                .all(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some()))
+            {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+
     /// After member restarts: the next plan is empty, or only updates the A records of members
     /// the real scheduler put on another node of their zone (only the zone is required of it);
     /// then nothing is left.
@@ -279,7 +296,7 @@ impl World {
             "{:#?}",
             next.steps
                 .iter()
-                .map(|s| (&s.id, &s.changes))
+                .map(|s| (&s.id, s.action, &s.reason, &s.changes))
                 .collect::<Vec<_>>()
         );
         let rounds = self.converge(validation).await;

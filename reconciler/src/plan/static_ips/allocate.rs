@@ -1,26 +1,33 @@
-//! Choosing static IPs. Existing allocations are kept. A new member gets the lowest free address
-//! of its zone's range: the zone's explicit CIDR reservation (`reservedCidr`, which must exist
-//! live) or, without one, its dedicated subnet (no ENI in it but firecamp's); never the first four
-//! or the last address of the subnet, which AWS keeps. An address is taken when any ENI in the
-//! subnet has it, when it lies in an IPv4 prefix delegated to an ENI, or when a member's allocation
-//! record holds it. A zone that cannot give out an address holds back only the services that need
-//! a new address there. The address of a member removed by a scale-down is kept for it while its
-//! service's deletion policy is Retain.
+//! Choosing static IPs. Existing allocations are kept. A new member's address is chosen only once
+//! its pod has a node whose firecamp interface exists or is made in the same plan: the plan then
+//! assigns it to that interface and records it after the assign, so no record ever names an address
+//! that was not assigned. An address already on that interface that no record holds (an apply
+//! stopped between the assign and the record) is taken as it is; otherwise the member gets the
+//! lowest free address of its zone's range: the zone's explicit CIDR reservation (`reservedCidr`,
+//! which must exist live) or, without one, its dedicated subnet (no ENI in it but firecamp's);
+//! never the first four or the last address of the subnet, which AWS keeps. An address is taken
+//! when any ENI in the subnet has it, when it lies in an IPv4 prefix delegated to an ENI, or when a
+//! member's allocation record holds it. A member still waiting for its node counts one free address,
+//! so a zone that cannot give out an address holds back the services needing a new address there
+//! before their members are made. The address of a member removed by a scale-down is kept for it
+//! while its service's deletion policy is Retain.
 
 use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::net::Ipv4Addr;
 
 use firecamp_schema::spec::DeletionPolicy;
 
+use super::interfaces::firecamp_makes_interfaces;
 use super::others::OthersHold;
 use super::ranges::{ZoneProblem, in_blocks, prefix_blocks, zone_range};
-use crate::live::{LiveState, StaticIp, Subnet};
+use crate::live::{LiveIndex, LiveState, Node, StaticIp, Subnet};
 use crate::plan::desired::Desired;
 
 /// A member's static IP as the plan sees it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Allocation {
-    /// The address; `None` when the subnet is not in the live state (decided when it is).
+    /// The address; `None` while the member is [`Awaiting`], or when the subnet is not in the live
+    /// state (decided when it is).
     pub ip: Option<Ipv4Addr>,
     /// The member's service.
     pub service: String,
@@ -34,6 +41,21 @@ pub struct Allocation {
     /// The recorded address this new one replaces: an interface other than firecamp's took it
     /// before the member ever ran with it.
     pub replaces: Option<Ipv4Addr>,
+    /// What a new member waits for before its address is chosen (`ip` is then `None`).
+    pub awaiting: Option<Awaiting>,
+    /// True when the new address was already on the node's firecamp interface with no record: it
+    /// is recorded as it is, with nothing to assign.
+    pub adopted: bool,
+}
+
+/// What a new member's address waits for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Awaiting {
+    /// Its pod has no node yet.
+    Node,
+    /// Its node has no firecamp interface, and this plan makes none (`launchTemplate` mode, or
+    /// the owner id is unknown).
+    Interface,
 }
 
 /// The allocations of a plan, and the services held back because a zone cannot give them an
@@ -74,17 +96,47 @@ impl Taken {
 /// A zone's range and the lowest address of it that may still be free: everything below it is
 /// taken (taken addresses only grow while allocating), so each choice starts there.
 struct Cursor {
+    first: u32,
     next: u32,
     last: u32,
+}
+
+/// The addresses on firecamp's interfaces that no record holds, taken as they are by new members
+/// of the interface's node.
+struct Unrecorded {
+    recorded: HashSet<Ipv4Addr>,
+    adopted: HashSet<Ipv4Addr>,
+}
+
+impl Unrecorded {
+    /// The lowest address on `node`'s interface in `first..=last` that no record or earlier
+    /// adoption holds, now adopted.
+    fn adopt(&mut self, node: &Node, first: u32, last: u32) -> Option<Ipv4Addr> {
+        let found = node
+            .eni
+            .iter()
+            .flat_map(|e| e.secondary_ips.iter().copied())
+            .filter(|ip| (first..=last).contains(&u32::from(*ip)))
+            .filter(|ip| !self.recorded.contains(ip) && !self.adopted.contains(ip))
+            .min()?;
+        self.adopted.insert(found);
+        Some(found)
+    }
 }
 
 /// Allocations for the desired static-IP members: the live ones kept, new ones chosen (or left
 /// undecided when the live state has no data on their subnet), and the services a zone cannot
 /// give a new address held back with the reason.
 #[must_use]
-pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
+pub fn allocate(desired: &Desired, index: &LiveIndex<'_>) -> Allocations {
+    let live = index.live;
     let mut taken = Taken::new(live);
     let others = OthersHold::new(live);
+    let makes_interfaces = firecamp_makes_interfaces(desired, live);
+    let mut unrecorded = Unrecorded {
+        recorded: live.static_ips.values().map(|s| s.ip).collect(),
+        adopted: HashSet::new(),
+    };
     let ready: HashSet<&str> = live
         .members
         .iter()
@@ -118,10 +170,18 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
                     new: false,
                     retained: false,
                     replaces: None,
+                    awaiting: None,
+                    adopted: false,
                 };
                 chosen.insert(request.member.clone(), kept);
                 continue;
             }
+            let node = index.node_of(&request.member);
+            let awaiting = match node {
+                None => Some(Awaiting::Node),
+                Some(n) if n.eni.is_none() && !makes_interfaces => Some(Awaiting::Interface),
+                Some(_) => None,
+            };
             let Some(subnet) = live.subnets.iter().find(|s| s.id == request.subnet_id) else {
                 let pending = Allocation {
                     ip: None,
@@ -130,6 +190,8 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
                     new: true,
                     retained: false,
                     replaces,
+                    awaiting,
+                    adopted: false,
                 };
                 chosen.insert(request.member.clone(), pending);
                 continue;
@@ -138,18 +200,36 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
             let cursor = cursors
                 .entry((subnet.id.as_str(), reserved))
                 .or_insert_with(|| {
-                    zone_range(subnet, reserved).map(|(next, last)| Cursor { next, last })
+                    zone_range(subnet, reserved).map(|(next, last)| Cursor {
+                        first: next,
+                        next,
+                        last,
+                    })
                 });
-            match next_free(cursor, &taken, subnet, reserved) {
+            let adopted = match (node, &cursor) {
+                (Some(node), Ok(range)) if awaiting.is_none() => {
+                    unrecorded.adopt(node, range.first, range.last)
+                }
+                _ => None,
+            };
+            let choice = match adopted {
+                Some(ip) => Ok(u32::from(ip)),
+                None => next_free(cursor, &taken, subnet, reserved),
+            };
+            match choice {
                 Ok(ip) => {
+                    // A member waiting for its node counts a free address, so a full zone is
+                    // known before its members are made.
                     taken.addresses.insert(ip);
                     let allocation = Allocation {
-                        ip: Some(Ipv4Addr::from(ip)),
+                        ip: awaiting.is_none().then(|| Ipv4Addr::from(ip)),
                         service: service.name.clone(),
                         subnet_id: subnet.id.clone(),
                         new: true,
                         retained: false,
                         replaces,
+                        awaiting,
+                        adopted: adopted.is_some(),
                     };
                     chosen.insert(request.member.clone(), allocation);
                 }
@@ -183,6 +263,8 @@ pub fn allocate(desired: &Desired, live: &LiveState) -> Allocations {
                     new: false,
                     retained: true,
                     replaces: None,
+                    awaiting: None,
+                    adopted: false,
                 };
                 chosen.insert((*member).clone(), kept);
             }

@@ -94,6 +94,12 @@ pub(crate) fn plan_interfaces(
     making
 }
 
+/// True when firecamp makes the nodes' static-IP interfaces in this plan where they are missing:
+/// in `staticIps.interfaces: firecamp` mode, once the owner id is known.
+pub(crate) fn firecamp_makes_interfaces(desired: &Desired, live: &LiveState) -> bool {
+    desired.cluster.spec.static_ips.interfaces == InterfaceSource::Firecamp && live.owner.is_some()
+}
+
 /// The zones whose subnet is one of `subnets`, by name, with each zone's subnet and
 /// `reservedCidr`.
 fn zones_of<'a>(

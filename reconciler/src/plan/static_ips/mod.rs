@@ -1,7 +1,7 @@
 //! Static IPs: allocations chosen (`allocate`), then the steps that give them out. An allocated
 //! IP is assigned to the ENI of the node its member runs on (moved from another node's ENI if it
-//! is there), and released only under `deletionPolicy: Delete`, when its member is removed by a
-//! scale-down or its service is deleted.
+//! is there), a new one recorded only after that assign, and released only under
+//! `deletionPolicy: Delete`, when its member is removed by a scale-down or its service is deleted.
 
 mod allocate;
 mod interfaces;
@@ -15,7 +15,7 @@ use firecamp_aws::ec2::interfaces::{NO_MANAGE_TAG, OWNER_TAG};
 use firecamp_schema::spec::InterfaceSource;
 use serde_json::json;
 
-pub use allocate::{Allocation, Allocations, allocate};
+pub use allocate::{Allocation, Allocations, Awaiting, allocate};
 pub use ranges::{ZoneProblem, cidr_block, lowest_free, usable_range, zone_range};
 
 use super::desired::Desired;
@@ -34,6 +34,7 @@ pub(crate) fn plan_static_ips(
     let making = interfaces::plan_interfaces(desired, index.live, allocations, out);
     let others = others::OthersHold::new(index.live);
     let mut undecided = BTreeSet::new();
+    let mut awaiting_nodes: BTreeMap<&str, usize> = BTreeMap::new();
     for (member, allocation) in allocations {
         let service = Some(allocation.service.as_str());
         if allocation.retained {
@@ -44,33 +45,30 @@ pub(crate) fn plan_static_ips(
             }
             continue;
         }
+        match allocation.awaiting {
+            Some(Awaiting::Node) => {
+                *awaiting_nodes
+                    .entry(allocation.service.as_str())
+                    .or_default() += 1;
+                continue;
+            }
+            Some(Awaiting::Interface) => {
+                let node = index.node_of(member).map(|n| n.name.as_str());
+                out.warnings.push(no_interface_warning(
+                    desired,
+                    index,
+                    member,
+                    node.unwrap_or_default(),
+                ));
+                continue;
+            }
+            None => {}
+        }
         if allocation.new {
-            let (ip, reason) = match (allocation.ip, allocation.replaces) {
-                (Some(ip), Some(old)) => (
-                    json!(ip.to_string()),
-                    format!(
-                        "{old} was taken by an interface that is not firecamp's before {member} ran with it: lowest free address of {}",
-                        allocation.subnet_id
-                    ),
-                ),
-                (Some(ip), None) => (
-                    json!(ip.to_string()),
-                    format!(
-                        "new member: lowest free address of {}",
-                        allocation.subnet_id
-                    ),
-                ),
-                (None, _) => {
-                    undecided.insert(allocation.subnet_id.clone());
-                    (
-                        serde_json::Value::Null,
-                        format!(
-                            "new member: an address of {} (decided against live data)",
-                            allocation.subnet_id
-                        ),
-                    )
-                }
-            };
+            let (ip, reason) = allocation_reason(member, allocation, index);
+            if allocation.ip.is_none() {
+                undecided.insert(allocation.subnet_id.clone());
+            }
             out.push(
                 StepSpec {
                     provider: Provider::Ec2,
@@ -78,7 +76,7 @@ pub(crate) fn plan_static_ips(
                     id: format!("ec2:allocate/{member}"),
                     resource: format!("static IP of {member}"),
                     service,
-                    rank: Rank::Config,
+                    rank: Rank::Records,
                     reason,
                 },
                 None,
@@ -146,6 +144,9 @@ pub(crate) fn plan_static_ips(
         );
     }
     interfaces::plan_interface_deletions(desired, index.live, allocations, out);
+    for (service, count) in awaiting_nodes {
+        out.warnings.push(format!("{service}: {count} new member(s) have no node yet; each one's static IP is chosen once its pod has one, assigned to that node's firecamp interface, then recorded (a later plan; the member starts once its address is there)"));
+    }
     if !undecided.is_empty() {
         let subnets: Vec<String> = undecided.into_iter().collect();
         out.warnings.push(format!("the live state has no data on subnet(s) {}: their static IPs are decided when planning against live data", subnets.join(", ")));
@@ -176,6 +177,37 @@ pub(crate) fn plan_static_ips(
         );
     }
     plan_unrecorded_releases(desired, index, allocations, out);
+}
+
+/// The address of a new member's AllocateIp step (null while its subnet is not in the live
+/// state) and why it is that one.
+fn allocation_reason(
+    member: &str,
+    allocation: &Allocation,
+    index: &LiveIndex<'_>,
+) -> (serde_json::Value, String) {
+    let subnet = &allocation.subnet_id;
+    let Some(ip) = allocation.ip else {
+        return (
+            serde_json::Value::Null,
+            format!("new member: an address of {subnet} (decided against live data)"),
+        );
+    };
+    let node = index
+        .node_of(member)
+        .map_or("its node", |n| n.name.as_str());
+    let reason = match allocation.replaces {
+        _ if allocation.adopted => format!(
+            "{ip} is on the firecamp interface of {node} and no record holds it (an apply stopped between assigning and recording it): recorded for {member} as it is"
+        ),
+        Some(old) => format!(
+            "{old} was taken by an interface that is not firecamp's before {member} ran with it: lowest free address of {subnet}, recorded once assigned"
+        ),
+        None => {
+            format!("new member on {node}: lowest free address of {subnet}, recorded once assigned")
+        }
+    };
+    (json!(ip.to_string()), reason)
 }
 
 /// Releases the addresses on firecamp's interfaces that no allocation record holds (left by an
