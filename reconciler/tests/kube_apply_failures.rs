@@ -2,7 +2,8 @@
 //! fails fast with the pod's reason; injected 409s and 500s are retried until the install
 //! converges; a member crash-looping on the old template is restarted first and recovers; an
 //! allocation record that moved after planning is refused and the next plan converges; a field
-//! another manager took over is a conflict until apply is forced.
+//! another manager took over is a conflict until apply is forced; a failed assign writes no
+//! allocation record.
 
 mod common;
 
@@ -278,4 +279,84 @@ async fn a_field_another_manager_took_over_is_a_conflict_until_apply_is_forced()
     assert!(forced.succeeded(), "{forced}");
     let (plan, _) = world.apply(&validation).await;
     assert!(plan.is_empty(), "firecamp owns the field again");
+}
+
+/// Assign, then record, on the real control plane and moto: an assign EC2 refuses (here the
+/// node's interface is gone: moto refuses nothing else) writes no record and no DNS record; the
+/// next plans make the interface again, assign, and record.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_failed_assign_writes_no_record_and_the_next_plans_assign_and_record() {
+    let world = world().await;
+    let redis = world.examples(&["data/redis.yaml"], &unchanged);
+    let (_, report) = world.apply(&redis).await;
+    assert!(report.succeeded(), "{report}");
+    world.await_placement().await;
+    let (plan, live) = world.plan(&redis).await;
+    let assign = plan
+        .steps
+        .iter()
+        .find(|s| s.action == Action::AssignIp)
+        .expect("an assign");
+    let member = assign.id.trim_start_matches("ec2:assign/").to_owned();
+    let eni = assign.after.as_ref().expect("after")["eni"]
+        .as_str()
+        .expect("the node's interface exists")
+        .to_owned();
+    let ec2 = world.aws.ec2.client();
+    let attachment = ec2
+        .describe_network_interfaces()
+        .network_interface_ids(&eni)
+        .send()
+        .await
+        .expect("described")
+        .network_interfaces()[0]
+        .attachment()
+        .and_then(|a| a.attachment_id())
+        .expect("attached")
+        .to_owned();
+    ec2.detach_network_interface()
+        .attachment_id(attachment)
+        .force(true)
+        .send()
+        .await
+        .expect("detached");
+    ec2.delete_network_interface()
+        .network_interface_id(&eni)
+        .send()
+        .await
+        .expect("deleted");
+    let report = world.carry_out(&redis, &plan, &live).await;
+    let outcome = |id: &str| {
+        report
+            .steps
+            .iter()
+            .find(|s| s.id == id)
+            .map(|s| s.outcome.clone())
+            .unwrap_or_else(|| panic!("no outcome for {id}"))
+    };
+    assert!(
+        matches!(outcome(&assign.id), Outcome::Failed(_)),
+        "{report}"
+    );
+    let record = format!(
+        "kubernetes:ConfigMap/{}/sessions-redis-static-ips",
+        world.namespace()
+    );
+    assert!(matches!(outcome(&record), Outcome::Skipped(_)), "{report}");
+    let written = Api::<ConfigMap>::namespaced(world.cluster.admin.clone(), world.namespace())
+        .get("sessions-redis-static-ips")
+        .await
+        .expect("the record (made empty with the service)");
+    assert!(
+        written.data.unwrap_or_default().is_empty(),
+        "no address recorded"
+    );
+    world.converge(&redis).await;
+    let live = world.read(&redis).await;
+    let ip = live.static_ips[&member].ip;
+    assert!(
+        live.interfaces().any(|e| e.secondary_ips.contains(&ip)),
+        "{member}'s {ip} is on a firecamp interface"
+    );
+    assert_eq!(live.static_ips.len(), 6);
 }

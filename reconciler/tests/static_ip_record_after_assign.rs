@@ -178,6 +178,54 @@ fn an_address_assigned_but_never_recorded_is_recorded_as_it_is() {
     assert!(plan_of(&examples(), &done).is_empty());
 }
 
+#[test]
+fn a_refused_assign_records_nothing_and_the_next_plan_chooses_again() {
+    let validation = examples();
+    let live = after_first_round(&validation, &base_live());
+    let plan = plan_of(&validation, &live);
+    let member = "sessions-redis-shard0-a-0";
+    let assign = format!("ec2:assign/{member}");
+    let refused: Ipv4Addr = plan.steps[position(&plan, &assign)]
+        .after
+        .as_ref()
+        .expect("after")["ip"]
+        .as_str()
+        .expect("ip")
+        .parse()
+        .expect("ipv4");
+    // EC2 refused the assign (AllowReassignment=false): another ENI took the address between the
+    // read and the assign. The apply skips what depends on it: the record, the DNS record.
+    let mut after = simulate_apply(
+        &only(&plan, |s| {
+            s.provider == Provider::Ec2 && s.action == Action::Create
+        }),
+        &live,
+    );
+    after
+        .subnets
+        .iter_mut()
+        .find(|s| s.id == "subnet-0a1b2c3d4e5f60711")
+        .expect("zone a")
+        .used_ips
+        .push(refused);
+    let again = plan_of(&validation, &after);
+    let chosen: Ipv4Addr = again.steps[position(&again, &assign)]
+        .after
+        .as_ref()
+        .expect("after")["ip"]
+        .as_str()
+        .expect("ip")
+        .parse()
+        .expect("ipv4");
+    assert_ne!(chosen, refused, "chosen again");
+    assert!(
+        record_step(&again).depends_on.contains(&assign),
+        "recorded only once assigned"
+    );
+    let done = simulate_apply(&again, &after);
+    assert_eq!(done.static_ips[member].ip, chosen);
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_ec2_an_apply_cut_between_assign_and_record_loses_and_leaks_nothing() {
     let world = world().await;
