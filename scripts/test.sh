@@ -8,6 +8,8 @@
 #   - Debian's iproute2 and iptables: the static-IP node script runs with them in a network
 #     namespace of its own (catalog/tests/static_ip_node.rs);
 #   - Debian's netcat-openbsd: ZooKeeper's rendered readiness probe runs with it;
+#   - Debian's erlang-base: CouchDB's rendered vm.args is given to the real Erlang VM
+#     (catalog/tests/couchdb_start.rs);
 #   - libssl-dev and pkg-config, which git2's https support builds against;
 #   - the real Kubernetes control plane the Kubernetes-facing tests run on (etcd, kube-apiserver,
 #     kube-controller-manager, kube-scheduler and kwok, built from Go modules by
@@ -26,6 +28,8 @@ command -v iptables-nft >/dev/null 2>&1 || missing+=(iptables)
 command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 # ZooKeeper's readiness probe runs with the real nc against the real server (real_servers.rs).
 command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
+# CouchDB's vm.args runs with the real Erlang VM (couchdb_start.rs).
+command -v erl >/dev/null 2>&1 || missing+=(erlang-base)
 # git2's https support links OpenSSL (libgit2 and libssh2 are built from source).
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)
