@@ -62,6 +62,13 @@ impl ServiceSpec for KafkaSinkEsSpec {
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
+        if self.workload.image.is_none() {
+            out.add(
+                "spec.image",
+                "is required: Kafka Connect's image has no Elasticsearch sink connector, and firecamp never downloads one when a worker starts",
+                "build deploy/images/kafka-connect-elasticsearch (Kafka Connect with the connector installed), push it to your registry and name it here",
+            );
+        }
         check_topic(out, "spec.topic", &self.topic);
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
         check_odd(
