@@ -97,12 +97,67 @@ impl AwsError {
         }
     }
 
+    /// True when EC2 refused to assign an address because something else has it: an interface
+    /// firecamp cannot see (another account's, in a shared VPC) or one that took it after the read.
+    /// EC2 answers `InvalidIPAddress.InUse` ("The specified IP address is already in use", the EC2
+    /// API's error codes) or `InvalidParameterValue` naming the address in use.
+    #[must_use]
+    pub fn refuses_address(&self) -> bool {
+        match self {
+            Self::Call { code, message, .. } => {
+                let message = message.to_ascii_lowercase();
+                code == "InvalidIPAddress.InUse"
+                    || (code == "InvalidParameterValue"
+                        && (message.contains("in use") || message.contains("already assigned")))
+            }
+            _ => false,
+        }
+    }
+
     /// The AWS error code, when this is a failed call.
     #[must_use]
     pub fn code(&self) -> Option<&str> {
         match self {
             Self::Call { code, .. } => Some(code),
             _ => None,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AwsError;
+
+    fn call(code: &str, message: &str) -> AwsError {
+        AwsError::Call {
+            operation: "AssignPrivateIpAddresses",
+            subject: "member m, ENI eni-1, IP 10.0.16.6".to_owned(),
+            code: code.to_owned(),
+            message: message.to_owned(),
+        }
+    }
+
+    #[test]
+    fn only_an_address_in_use_is_a_refusal_of_the_address() {
+        assert!(call("InvalidIPAddress.InUse", "Address 10.0.16.6 is in use.").refuses_address());
+        assert!(call("InvalidParameterValue", "Address 10.0.16.6 is in use.").refuses_address());
+        for (code, message) in [
+            ("InvalidParameterValue", "Invalid value 'x' for ipAddress"),
+            (
+                "PrivateIpAddressLimitExceeded",
+                "Number of private addresses will exceed limit.",
+            ),
+            (
+                "InvalidNetworkInterfaceID.NotFound",
+                "The networkInterface ID 'eni-1' does not exist",
+            ),
+            ("RequestLimitExceeded", "Request limit exceeded."),
+            (
+                "UnauthorizedOperation",
+                "You are not authorized to perform this operation.",
+            ),
+        ] {
+            assert!(!call(code, message).refuses_address(), "{code}");
         }
     }
 }

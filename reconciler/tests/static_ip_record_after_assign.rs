@@ -226,6 +226,50 @@ fn a_refused_assign_records_nothing_and_the_next_plan_chooses_again() {
     assert_eq!(done.static_ips[member].ip, chosen);
 }
 
+/// In a shared VPC, another account's interfaces are not in `DescribeNetworkInterfaces`: the
+/// address stays free as far as the read goes, EC2 refuses it, and only the loop's memory of the
+/// refusal (`refused_ips`) makes the next choice another one.
+#[test]
+fn an_address_ec2_refused_is_not_chosen_again_though_no_read_shows_who_has_it() {
+    let validation = examples();
+    let live = after_first_round(&validation, &base_live());
+    let plan = plan_of(&validation, &live);
+    let assign = "ec2:assign/sessions-redis-shard0-a-0";
+    let ip_of = |plan: &Plan| -> Ipv4Addr {
+        plan.steps[position(plan, assign)]
+            .after
+            .as_ref()
+            .expect("after")["ip"]
+            .as_str()
+            .expect("ip")
+            .parse()
+            .expect("ipv4")
+    };
+    let refused = ip_of(&plan);
+    let mut after = simulate_apply(
+        &only(&plan, |s| {
+            s.provider == Provider::Ec2 && s.action == Action::Create
+        }),
+        &live,
+    );
+    assert_eq!(
+        ip_of(&plan_of(&validation, &after)),
+        refused,
+        "nothing shows it taken"
+    );
+    after.refused_ips.insert(refused);
+    let again = plan_of(&validation, &after);
+    assert_ne!(ip_of(&again), refused);
+    assert!(
+        again
+            .steps
+            .iter()
+            .filter_map(|s| s.after.as_ref())
+            .all(|a| a["ip"] != refused.to_string().as_str()),
+        "no member is given it"
+    );
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn on_ec2_an_apply_cut_between_assign_and_record_loses_and_leaks_nothing() {
     let world = world().await;

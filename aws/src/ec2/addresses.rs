@@ -36,11 +36,11 @@ impl Ec2Provider {
             .send()
             .await
             .map_err(|e| {
-                AwsError::call(
+                with_hint(AwsError::call(
                     "AssignPrivateIpAddresses",
                     format!("member {member}, ENI {eni}, IP {ip}"),
                     &e,
-                )
+                ))
             })?;
         Ok(())
     }
@@ -110,5 +110,40 @@ impl Ec2Provider {
             Err(error) if error.code() == Some("InvalidNetworkInterfaceID.NotFound") => Ok(false),
             Err(error) => Err(error),
         }
+    }
+}
+
+/// What to do about a full interface, added to EC2's message: each instance type takes a fixed
+/// number of addresses per interface (`Ipv4AddressesPerInterface` of `DescribeInstanceTypes`).
+const FULL_INTERFACE: &str = "the node's firecamp interface holds as many addresses as its instance type allows per interface; the member waits for its address: use a larger instance type, or spread static-IP members over more nodes";
+
+/// `error` with what to do when it says the interface is full.
+fn with_hint(mut error: AwsError) -> AwsError {
+    if let AwsError::Call { code, message, .. } = &mut error
+        && code == "PrivateIpAddressLimitExceeded"
+    {
+        message.push_str(" (");
+        message.push_str(FULL_INTERFACE);
+        message.push(')');
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{AwsError, with_hint};
+
+    #[test]
+    fn a_full_interface_says_what_to_do() {
+        let call = |code: &str| AwsError::Call {
+            operation: "AssignPrivateIpAddresses",
+            subject: "member m, ENI eni-1, IP 10.0.16.6".to_owned(),
+            code: code.to_owned(),
+            message: "Number of private addresses will exceed limit.".to_owned(),
+        };
+        let full = with_hint(call("PrivateIpAddressLimitExceeded")).to_string();
+        assert!(full.contains("use a larger instance type"), "{full}");
+        let other = with_hint(call("InvalidParameterValue")).to_string();
+        assert!(!other.contains("instance type"), "{other}");
     }
 }

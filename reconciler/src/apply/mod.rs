@@ -104,10 +104,13 @@ pub async fn apply_plan(
                 .run(step)
                 .await
                 .map_err(|e| e.to_string()),
-            (Provider::Ec2, Some(aws)) => aws
-                .run_ec2_step(step, live)
-                .await
-                .map_err(|e| e.to_string()),
+            (Provider::Ec2, Some(aws)) => match aws.run_ec2_step(step, live).await {
+                Err(error) if error.refuses_address() => {
+                    run.report.refused_ips.extend(assigned_ip(step));
+                    Err(error.to_string())
+                }
+                result => result.map_err(|e| e.to_string()),
+            },
             (_, None) => Err("AWS is not configured for this run (--no-aws)".to_owned()),
         };
         let outcome = outcome.map_or_else(Outcome::Failed, |()| Outcome::Done);
@@ -177,6 +180,14 @@ impl Run<'_, '_> {
             self.record(step, outcome, elapsed_ms(started));
         }
     }
+}
+
+/// The address an assign or move step gives out.
+fn assigned_ip(step: &Step) -> Option<std::net::Ipv4Addr> {
+    step.after
+        .as_ref()
+        .and_then(|a| a["ip"].as_str())
+        .and_then(|ip| ip.parse().ok())
 }
 
 fn record_name(step: &Step) -> &str {

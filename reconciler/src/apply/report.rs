@@ -53,6 +53,9 @@ impl fmt::Display for StepOutcome {
 pub struct Report {
     /// The outcomes.
     pub steps: Vec<StepOutcome>,
+    /// Addresses EC2 refused to assign because something else has them (see
+    /// `AwsError::refuses_address`): the loop keeps them out of the next choices.
+    pub refused_ips: Vec<std::net::Ipv4Addr>,
 }
 
 impl Report {

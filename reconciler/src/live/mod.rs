@@ -9,7 +9,7 @@ mod packed;
 mod simulate;
 mod snapshot;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::net::Ipv4Addr;
 
 use serde::{Deserialize, Serialize};
@@ -51,6 +51,11 @@ pub struct LiveState {
     /// left by a node that is gone, or detached. They are deleted in `firecamp` mode.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub stray_interfaces: Vec<StrayInterface>,
+    /// Addresses EC2 refused to assign lately because something firecamp cannot see has them
+    /// (another account's interface in a shared VPC): taken, for the allocator. Kept by the loop
+    /// between its reads, not read from AWS.
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub refused_ips: BTreeSet<Ipv4Addr>,
 }
 
 impl LiveState {

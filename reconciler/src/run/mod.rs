@@ -8,6 +8,7 @@ pub mod driver;
 mod held;
 pub mod lease;
 pub(crate) mod live_source;
+mod refused;
 mod settings;
 pub mod status;
 
@@ -25,6 +26,7 @@ use tokio_util::sync::CancellationToken;
 use self::backoff::ServiceBackoff;
 use self::held::{hold_back, without_drift};
 use self::live_source::LiveSource;
+use self::refused::RefusedAddresses;
 pub use self::settings::{Observers, Policy, Settings, SpecSource};
 use self::status::{RunRecord, STATUS_CONFIG_MAP, Status};
 use crate::apply::{Appliers, Outcome, Report, StepOutcome, apply_plan};
@@ -100,6 +102,8 @@ pub struct Reconciler<'a> {
     /// The last tick carried out steps: the next plans soon after, to see what they did (AWS
     /// steps change nothing the watches see).
     follow_up: bool,
+    /// Addresses EC2 refused lately, kept out of the next choices.
+    refused: RefusedAddresses,
 }
 
 impl std::fmt::Debug for Reconciler<'_> {
@@ -138,6 +142,7 @@ impl<'a> Reconciler<'a> {
             live: LiveSource::new(settings.watch),
             resynced: Instant::now(),
             follow_up: false,
+            refused: RefusedAddresses::default(),
         }
     }
 
@@ -252,7 +257,8 @@ impl<'a> Reconciler<'a> {
             None => self.read_status(&namespace).await?,
         };
         status.last_attempted.clone_from(&revision);
-        let live = self.live.read(&self.client, self.aws, &cluster).await?;
+        let mut live = self.live.read(&self.client, self.aws, &cluster).await?;
+        self.refused.mark(&mut live, Instant::now());
         let planned = self.planner.plan(&live, PlanOptions::default())?;
         let desired = self.planner.desired().ok_or(PlanError::NoCluster)?;
         let (planned, drifted) = if self.settings.self_heal {
@@ -288,6 +294,7 @@ impl<'a> Reconciler<'a> {
             })
             .await;
             self.observers.metrics.applied(&report);
+            self.refused.learn(&report, Instant::now());
             record_attempts(&mut self.backoff, &planned, &report);
             if report.succeeded() {
                 status.last_applied.clone_from(&revision);

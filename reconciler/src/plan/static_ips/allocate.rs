@@ -6,8 +6,9 @@
 //! lowest free address of its zone's range: the zone's explicit CIDR reservation (`reservedCidr`,
 //! which must exist live) or, without one, its dedicated subnet (no ENI in it but firecamp's);
 //! never the first four or the last address of the subnet, which AWS keeps. An address is taken
-//! when any ENI in the subnet has it, when it lies in an IPv4 prefix delegated to an ENI, or when a
-//! member's allocation record holds it. A member still waiting for its node counts one free address,
+//! when any ENI in the subnet has it, when it lies in an IPv4 prefix delegated to an ENI, when a
+//! member's allocation record holds it, or when EC2 lately refused to assign it (something firecamp
+//! cannot see has it). A member still waiting for its node counts one free address,
 //! so a zone that cannot give out an address holds back the services needing a new address there
 //! before their members are made. The address of a member removed by a scale-down is kept for it
 //! while its service's deletion policy is Retain.
@@ -82,6 +83,7 @@ impl Taken {
             .flat_map(|s| s.used_ips.iter().map(|ip| u32::from(*ip)))
             .collect();
         addresses.extend(live.static_ips.values().map(|s| u32::from(s.ip)));
+        addresses.extend(live.refused_ips.iter().map(|ip| u32::from(*ip)));
         Self {
             addresses,
             prefixes: prefix_blocks(&live.subnets),
