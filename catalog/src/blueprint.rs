@@ -112,6 +112,9 @@ pub struct Blueprint {
     pub readiness: Option<Probe>,
     /// Liveness probe.
     pub liveness: Option<Probe>,
+    /// Startup probe, for kinds whose legitimate start can be long: liveness and readiness wait
+    /// for it.
+    pub startup: Option<Probe>,
     /// Service-level files of the ConfigMap.
     pub files: BTreeMap<String, String>,
     /// Per-member files, stored in the ConfigMap as `<member>.<file>`.

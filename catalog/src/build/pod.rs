@@ -105,6 +105,7 @@ fn main_container(ctx: &ServiceContext<'_>, bp: &Blueprint, role: &str, zone: &s
         volume_mounts: Some(volume_mounts(ctx, bp)),
         readiness_probe: bp.readiness.clone(),
         liveness_probe: bp.liveness.clone(),
+        startup_probe: bp.startup.clone(),
         security_context: bp.user.map(|user| SecurityContext {
             run_as_user: Some(user),
             run_as_group: Some(user),

@@ -32,6 +32,7 @@ pub(crate) fn blueprint(
         ],
         readiness: Some(probes::tcp(CQL_PORT, 30, 10)),
         liveness: Some(probes::tcp(STORAGE_PORT, 120, 20)),
+        startup: Some(probes::startup_tcp(STORAGE_PORT, ctx.volume().as_ref())),
         user: Some(999),
         ..Blueprint::default()
     };

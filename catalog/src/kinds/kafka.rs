@@ -34,6 +34,7 @@ pub(crate) fn blueprint(
         ports: vec![PortPlan::published("client", CLIENT_PORT)],
         readiness: Some(probes::tcp(CLIENT_PORT, 10, 10)),
         liveness: Some(probes::tcp(CLIENT_PORT, 60, 20)),
+        startup: Some(probes::startup_tcp(CLIENT_PORT, ctx.volume().as_ref())),
         user: Some(1000),
         ..Blueprint::default()
     };

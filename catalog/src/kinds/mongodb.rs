@@ -28,6 +28,7 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &MongoDbSpec) -> Bluepri
             10,
         )),
         liveness: Some(probes::tcp(PORT, 60, 20)),
+        startup: Some(probes::startup_tcp(PORT, ctx.volume().as_ref())),
         user: Some(999),
         secret_files: vec![SecretFile {
             secret: spec.key_file.clone(),

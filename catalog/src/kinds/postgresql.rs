@@ -34,6 +34,7 @@ pub(crate) fn blueprint(
             10,
         )),
         liveness: Some(probes::tcp(PORT, 60, 20)),
+        startup: Some(probes::startup_tcp(PORT, ctx.volume().as_ref())),
         user: Some(999),
         env: vec![
             env("PGDATA", PGDATA),
