@@ -11,6 +11,7 @@
 #   - Debian's erlang-base: CouchDB's rendered vm.args is given to the real Erlang VM
 #     (catalog/tests/couchdb_start.rs);
 #   - libssl-dev and pkg-config, which git2's https support builds against;
+#   - jars from Maven Central (scripts/maven-jars.sh, cached outside the repository by version);
 #   - the real Kubernetes control plane the Kubernetes-facing tests run on (etcd, kube-apiserver,
 #     kube-controller-manager, kube-scheduler and kwok, built from Go modules by
 #     scripts/k8s-build.sh once per version, then reused from its cache outside the repository).
@@ -52,6 +53,10 @@ if ! FIRECAMP_K8S_BIN="$(bash scripts/k8s-build.sh 2>"$build_log" | tail -1)"; t
 fi
 tail -3 "$build_log"
 export FIRECAMP_K8S_BIN
+
+echo "== Maven Central jars (scripts/maven-jars.sh)"
+FIRECAMP_MAVEN_JARS="$(bash scripts/maven-jars.sh)"
+export FIRECAMP_MAVEN_JARS
 
 export CARGO_TERM_COLOR="${CARGO_TERM_COLOR:-never}"
 # Incremental caches only pay off across edits; a test run builds once.
