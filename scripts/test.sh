@@ -10,6 +10,8 @@
 #   - Debian's netcat-openbsd: ZooKeeper's rendered readiness probe runs with it;
 #   - Debian's erlang-base: CouchDB's rendered vm.args is given to the real Erlang VM
 #     (catalog/tests/couchdb_start.rs);
+#   - Debian's libnss-wrapper: the cluster harness (catalog/tests/common/pods.rs) runs Redis,
+#     ZooKeeper and PostgreSQL clusters as rendered, each member as its image's user;
 #   - libssl-dev and pkg-config, which git2's https support builds against;
 #   - jars from Maven Central (scripts/maven-jars.sh, cached outside the repository by version);
 #   - the real Kubernetes control plane the Kubernetes-facing tests run on (etcd, kube-apiserver,
@@ -31,6 +33,8 @@ command -v unshare >/dev/null 2>&1 || missing+=(util-linux)
 command -v nc >/dev/null 2>&1 || missing+=(netcat-openbsd)
 # CouchDB's vm.args runs with the real Erlang VM (couchdb_start.rs).
 command -v erl >/dev/null 2>&1 || missing+=(erlang-base)
+# The cluster harness gives an image's user its passwd entry through nss_wrapper (common/pods.rs).
+ls /usr/lib/*/libnss_wrapper.so >/dev/null 2>&1 || missing+=(libnss-wrapper)
 # git2's https support links OpenSSL (libgit2 and libssh2 are built from source).
 dpkg -s libssl-dev >/dev/null 2>&1 || missing+=(libssl-dev)
 command -v pkg-config >/dev/null 2>&1 || missing+=(pkg-config)

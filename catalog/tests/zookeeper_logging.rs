@@ -6,24 +6,12 @@
 
 mod common;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::Command;
-
-/// The folder of the Maven Central jars.
-fn jars() -> PathBuf {
-    let dir = std::env::var_os("FIRECAMP_MAVEN_JARS")
-        .map_or_else(|| PathBuf::from("/var/tmp/firecamp-maven"), PathBuf::from);
-    assert!(
-        dir.join("logback-classic-1.2.13.jar").is_file(),
-        "no logback jars in {}: run `bash scripts/maven-jars.sh` (scripts/test.sh does)",
-        dir.display()
-    );
-    dir
-}
 
 /// Runs `LogLevels.java` with `config` first on the classpath; its stdout and stderr.
 fn log_levels(config: &Path) -> (String, String) {
-    let jars = jars();
+    let jars = common::maven_jars();
     let classpath = [
         config.to_path_buf(),
         jars.join("logback-classic-1.2.13.jar"),

@@ -6,6 +6,11 @@
 )]
 
 pub mod formats;
+pub mod host;
+pub mod mapping;
+pub mod pod;
+pub mod pods;
+pub mod volumes;
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,6 +26,18 @@ use firecamp_schema::{Limits, Validation, validate_path};
 /// The repository root.
 pub fn repo() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+/// The folder of the Maven Central jars (scripts/maven-jars.sh, which scripts/test.sh runs).
+pub fn maven_jars() -> PathBuf {
+    let dir = std::env::var_os("FIRECAMP_MAVEN_JARS")
+        .map_or_else(|| PathBuf::from("/var/tmp/firecamp-maven"), PathBuf::from);
+    assert!(
+        dir.join("logback-classic-1.2.13.jar").is_file(),
+        "no logback jars in {}: run `bash scripts/maven-jars.sh` (scripts/test.sh does)",
+        dir.display()
+    );
+    dir
 }
 
 /// The validated example spec set.

@@ -14,6 +14,7 @@ use firecamp::providers::read_live_state;
 use firecamp_aws::testing::{Moto, TestNetwork, TestZone, reserve_explicit, test_network_zones};
 use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
+use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
 use k8s_openapi::api::core::v1::{PersistentVolume, PersistentVolumeClaim, Pod};
 use kube::api::{Api, ListParams};
@@ -266,15 +267,24 @@ impl World {
         panic!("no convergence in 4 rounds");
     }
 
-    /// Waits (up to 30 s) until the scheduler has given every pod of the namespace a node: a plan
-    /// made while a member waits for one leaves out what needs its node (its static IP, its DNS
-    /// record), so an empty plan would not yet mean converged.
+    /// Waits (up to 30 s) until every StatefulSet of the namespace has all its pods and the
+    /// scheduler has given each pod a node: a plan made while a member waits for its pod or its
+    /// node leaves out what needs the node (its static IP, its DNS record), so an empty plan would
+    /// not yet mean converged.
     pub async fn await_placement(&self) {
         for _ in 0..300 {
             let pods = self.pods().await;
-            if pods
-                .values()
-                .all(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some()))
+            let sets = by_name(self.in_namespace::<StatefulSet>(), |s| {
+                s.spec.replicas.unwrap_or(1)
+            })
+            .await;
+            let all_made = sets.iter().all(|(set, replicas)| {
+                (0..*replicas).all(|i| pods.contains_key(&format!("{set}-{i}")))
+            });
+            if all_made
+                && pods
+                    .values()
+                    .all(|p| p.spec.as_ref().is_some_and(|s| s.node_name.is_some()))
             {
                 return;
             }
