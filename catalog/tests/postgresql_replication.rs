@@ -4,15 +4,18 @@
 //! stand-in written from its contract, tests/images/postgres/docker-entrypoint.sh) with the
 //! rendered replication-user init script, each standby's `start.sh` cloning the primary with
 //! `pg_basebackup` and streaming. A row written on the primary must be read on both standbys; the
-//! rendered probes pass while up and fail once stopped; a standby and then the primary started
-//! again in the same pod come back with their data, and the standby catches up.
+//! rendered probes pass while up and fail once stopped; each standby streams through a physical
+//! replication slot of its own, capped by `max_slot_wal_keep_size`; a standby and then the primary
+//! started again in the same pod come back with their data, and the standby catches up; a clone
+//! cut short is cloned again (its slot left on the primary dropped first), not run as a database.
 
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::SpecSet;
+use common::host::wait_for;
 use common::pods::{Cluster, Image, secret_value};
 
 const SERVICE: &str = "billing-pg";
@@ -58,14 +61,6 @@ fn sql(cluster: &Cluster, index: usize, query: &str) -> Result<String, String> {
     }
 }
 
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "{what} after {timeout:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 #[test]
 fn the_rendered_primary_and_standbys_replicate_and_take_restarted_members_back() {
     let mut cluster = service();
@@ -78,11 +73,7 @@ fn the_rendered_primary_and_standbys_replicate_and_take_restarted_members_back()
             "billing-pg-standby-c-0"
         ]
     );
-    cluster.start_all();
-    for (index, name) in names.iter().enumerate() {
-        cluster.await_ready(index, Duration::from_secs(120));
-        assert!(cluster.live(index), "{name} is ready but not live");
-    }
+    cluster.start_all_and_await_ready(Duration::from_secs(120));
     wait_for(
         "both standbys stream from the primary",
         Duration::from_secs(30),
@@ -111,6 +102,18 @@ fn the_rendered_primary_and_standbys_replicate_and_take_restarted_members_back()
             Ok("t")
         );
     }
+    // Each standby streams through its own slot; the slots keep at most half the WAL volume.
+    let slots = "select string_agg(slot_name || ':' || active, ',' order by slot_name) \
+                 from pg_replication_slots where slot_type = 'physical'";
+    wait_for("both slots are active", Duration::from_secs(30), || {
+        sql(&cluster, 0, slots).as_deref()
+            == Ok("billing_pg_standby_b_0:true,billing_pg_standby_c_0:true")
+    });
+    assert_eq!(
+        sql(&cluster, 0, "show max_slot_wal_keep_size").as_deref(),
+        Ok("25GB"),
+        "half of the 50Gi journal volume"
+    );
 
     sql(
         &cluster,
@@ -149,6 +152,34 @@ fn the_rendered_primary_and_standbys_replicate_and_take_restarted_members_back()
         "the restarted standby catches up",
         Duration::from_secs(30),
         || sql(&cluster, 2, "select total from invoices where id = 2").is_ok_and(|t| t == "200"),
+    );
+    // A clone cut short (the marker left, the copy partial) is cloned again at the next start,
+    // through the slot it had: the start script drops it first, or `pg_basebackup -C` would fail.
+    cluster.members[2].stop();
+    let root = cluster.members[2].root.clone();
+    let marker = root.join("data/pgdata.cloning");
+    std::fs::write(&marker, "").expect("marker");
+    // As the container's user left it (uid 999).
+    let _ = std::os::unix::fs::chown(&marker, Some(999), Some(999));
+    std::fs::remove_file(root.join("data/pgdata/global/pg_control")).expect("a partial copy");
+    cluster.start(2);
+    cluster.await_ready(2, Duration::from_secs(60));
+    assert!(
+        cluster.members[2].log().contains("no complete clone"),
+        "{}",
+        cluster.members[2].log()
+    );
+    assert!(
+        !root.join("data/pgdata.cloning").exists(),
+        "the clone completed"
+    );
+    wait_for("the slot is active again", Duration::from_secs(30), || {
+        sql(&cluster, 0, slots).as_deref()
+            == Ok("billing_pg_standby_b_0:true,billing_pg_standby_c_0:true")
+    });
+    assert_eq!(
+        sql(&cluster, 2, "select sum(total) from invoices").as_deref(),
+        Ok("300")
     );
     // The primary started again keeps its database (the entrypoint skips initdb).
     cluster.members[0].stop();

@@ -8,9 +8,10 @@
 mod common;
 
 use std::process::Command;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::SpecSet;
+use common::host::wait_for;
 use common::pods::{Cluster, Image, secret_value};
 
 const SERVICE: &str = "sessions-redis";
@@ -40,24 +41,12 @@ fn redis(cluster: &Cluster, member: &str, words: &[&str]) -> String {
     String::from_utf8_lossy(&output.stdout).into_owned()
 }
 
-fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + timeout;
-    while !done() {
-        assert!(Instant::now() < deadline, "{what} after {timeout:?}");
-        std::thread::sleep(Duration::from_millis(250));
-    }
-}
-
 #[test]
 fn the_rendered_cluster_forms_serves_and_takes_a_restarted_member_back() {
     let mut cluster = cluster();
     let names: Vec<String> = cluster.members.iter().map(|m| m.name.clone()).collect();
     assert_eq!(names.len(), 6, "{names:?}");
-    cluster.start_all();
-    for (index, name) in names.iter().enumerate() {
-        cluster.await_ready(index, Duration::from_secs(30));
-        assert!(cluster.live(index), "{name} is ready but not live");
-    }
+    cluster.start_all_and_await_ready(Duration::from_secs(30));
     let init = cluster.run_job("init", Duration::from_secs(180));
     assert!(init.succeeded, "{}", init.log);
     for name in &names {

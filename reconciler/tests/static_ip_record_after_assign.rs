@@ -29,6 +29,18 @@ fn position(plan: &Plan, id: &str) -> usize {
         .unwrap_or_else(|| panic!("no step {id}"))
 }
 
+/// The address `plan` assigns to `member`.
+fn assigned_ip(plan: &Plan, member: &str) -> Ipv4Addr {
+    plan.steps[position(plan, &format!("ec2:assign/{member}"))]
+        .after
+        .as_ref()
+        .expect("after")["ip"]
+        .as_str()
+        .expect("ip")
+        .parse()
+        .expect("ipv4")
+}
+
 /// `plan` with only the steps `keep` says.
 fn only(plan: &Plan, keep: impl Fn(&Step) -> bool) -> Plan {
     Plan {
@@ -185,14 +197,7 @@ fn a_refused_assign_records_nothing_and_the_next_plan_chooses_again() {
     let plan = plan_of(&validation, &live);
     let member = "sessions-redis-shard0-a-0";
     let assign = format!("ec2:assign/{member}");
-    let refused: Ipv4Addr = plan.steps[position(&plan, &assign)]
-        .after
-        .as_ref()
-        .expect("after")["ip"]
-        .as_str()
-        .expect("ip")
-        .parse()
-        .expect("ipv4");
+    let refused = assigned_ip(&plan, member);
     // EC2 refused the assign (AllowReassignment=false): another ENI took the address between the
     // read and the assign. The apply skips what depends on it: the record, the DNS record.
     let mut after = simulate_apply(
@@ -209,14 +214,7 @@ fn a_refused_assign_records_nothing_and_the_next_plan_chooses_again() {
         .used_ips
         .push(refused);
     let again = plan_of(&validation, &after);
-    let chosen: Ipv4Addr = again.steps[position(&again, &assign)]
-        .after
-        .as_ref()
-        .expect("after")["ip"]
-        .as_str()
-        .expect("ip")
-        .parse()
-        .expect("ipv4");
+    let chosen = assigned_ip(&again, member);
     assert_ne!(chosen, refused, "chosen again");
     assert!(
         record_step(&again).depends_on.contains(&assign),
@@ -234,17 +232,7 @@ fn an_address_ec2_refused_is_not_chosen_again_though_no_read_shows_who_has_it() 
     let validation = examples();
     let live = after_first_round(&validation, &base_live());
     let plan = plan_of(&validation, &live);
-    let assign = "ec2:assign/sessions-redis-shard0-a-0";
-    let ip_of = |plan: &Plan| -> Ipv4Addr {
-        plan.steps[position(plan, assign)]
-            .after
-            .as_ref()
-            .expect("after")["ip"]
-            .as_str()
-            .expect("ip")
-            .parse()
-            .expect("ipv4")
-    };
+    let ip_of = |plan: &Plan| assigned_ip(plan, "sessions-redis-shard0-a-0");
     let refused = ip_of(&plan);
     let mut after = simulate_apply(
         &only(&plan, |s| {

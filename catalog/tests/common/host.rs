@@ -1,5 +1,5 @@
 //! What the cluster harness ([`super::pods`]) needs of this machine: loopback subnets, users and
-//! nss_wrapper, folders open to the containers' users, processes waited on with a timeout.
+//! nss_wrapper, folders open to the containers' users, processes and conditions waited on with a timeout.
 
 use std::os::unix::fs::{MetadataExt, PermissionsExt};
 use std::path::{Path, PathBuf};
@@ -112,5 +112,14 @@ pub fn wait_with_timeout(mut child: Child, timeout: Duration, what: &str) -> Out
             );
         }
         std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// Polls `done` every 250 ms until it holds; fails with `what` after `timeout`.
+pub fn wait_for(what: &str, timeout: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + timeout;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} after {timeout:?}");
+        std::thread::sleep(Duration::from_millis(250));
     }
 }

@@ -136,7 +136,7 @@ impl Cluster {
     }
 
     /// Starts every member.
-    pub fn start_all(&mut self) {
+    fn start_all(&mut self) {
         for index in 0..self.members.len() {
             self.start(index);
         }
@@ -154,6 +154,20 @@ impl Cluster {
             .spawn()
             .expect("the container's command starts");
         self.members[index].process = Some(child);
+    }
+
+    /// Starts every member, then waits (up to `timeout` each) until each is ready, and checks
+    /// that each ready member is live too.
+    pub fn start_all_and_await_ready(&mut self, timeout: Duration) {
+        self.start_all();
+        for index in 0..self.members.len() {
+            self.await_ready(index, timeout);
+            assert!(
+                self.live(index),
+                "{} is ready but not live",
+                self.members[index].name
+            );
+        }
     }
 
     /// Waits (up to `timeout`) until member `index`'s readiness probe passes.

@@ -59,7 +59,7 @@ pub(super) fn resource(kind: &str, namespace: &str, name: &str) -> String {
     }
 }
 
-fn rank(kind: &str) -> Rank {
+fn kind_rank(kind: &str) -> Rank {
     match kind {
         "Namespace" | "StorageClass" | "ClusterRole" => Rank::Foundation,
         "ServiceAccount" | "ConfigMap" | "ClusterRoleBinding" => Rank::Config,
@@ -93,7 +93,7 @@ pub(crate) fn plan_objects(
     } else {
         for object in &desired.platform {
             let value = manifest(object, None);
-            plan_object(&value, None, &mut owned, index, true, out);
+            plan_object(&value, None, &mut owned, index, true, None, out);
         }
     }
     for service in &desired.services {
@@ -109,7 +109,15 @@ pub(crate) fn plan_objects(
         } else {
             for object in &service.objects {
                 let value = manifest(object, annotations);
-                plan_object(&value, Some(&service.name), &mut owned, index, true, out);
+                plan_object(
+                    &value,
+                    Some(&service.name),
+                    &mut owned,
+                    index,
+                    true,
+                    None,
+                    out,
+                );
             }
         }
         if let Some(record) = allocation_record(desired, service, allocations) {
@@ -123,15 +131,18 @@ pub(crate) fn plan_objects(
             {
                 value["metadata"]["resourceVersion"] = Value::String(version.to_owned());
             }
-            let steps = out.drafts.len();
-            plan_object(&value, Some(&service.name), &mut owned, index, false, out);
             // A record that adds new addresses is written after they are assigned, so a failed
             // assign leaves it as it was: no record names an address that was not assigned.
-            if adds_addresses(service, allocations)
-                && let Some(write) = out.drafts.get_mut(steps..).and_then(<[_]>::first_mut)
-            {
-                write.rank = Rank::Records;
-            }
+            let rank = adds_addresses(service, allocations).then_some(Rank::Records);
+            plan_object(
+                &value,
+                Some(&service.name),
+                &mut owned,
+                index,
+                false,
+                rank,
+                out,
+            );
         }
     }
     plan_deletions(desired, &owned, policies, out);
@@ -214,15 +225,18 @@ fn allocation_record(
     }))
 }
 
+/// Plans one object: its create, update or in-sync check, at `rank` when given, else its kind's.
 fn plan_object(
     value: &Value,
     service: Option<&str>,
     owned: &mut Owned<'_>,
     index: &LiveIndex<'_>,
     remember: bool,
+    rank: Option<Rank>,
     out: &mut Drafts,
 ) {
     let (kind, namespace, name) = identity(value);
+    let rank = rank.unwrap_or_else(|| kind_rank(&kind));
     let mut observed = remember.then(|| Observed {
         key: (kind.clone(), namespace.clone(), name.clone()),
         group: service.unwrap_or_default().to_owned(),
@@ -235,7 +249,7 @@ fn plan_object(
         id: step_id(&kind, &namespace, &name),
         resource: resource(&kind, &namespace, &name),
         service,
-        rank: rank(&kind),
+        rank,
         reason,
     };
     let Some(current) = owned.claim(&kind, &namespace, &name) else {
@@ -385,7 +399,7 @@ fn plan_deletions(
                 id: step_id(kind, namespace, name),
                 resource: resource(kind, namespace, name),
                 service,
-                rank: rank(kind),
+                rank: kind_rank(kind),
                 reason: reason.to_owned(),
             },
             Some(object.value().clone()),

@@ -25,15 +25,19 @@ pub struct World {
     pub nodes: Vec<Node>,
 }
 
-/// Starts moto and makes the network.
-pub async fn world() -> World {
-    let moto = Moto::start();
-    let settings = AwsSettings {
+/// AWS settings for moto: its rate limits high enough that no test waits on them.
+pub fn fast_settings() -> AwsSettings {
+    AwsSettings {
         route53_per_second: 1_000.0,
         ec2_per_second: 1_000.0,
         ..AwsSettings::new("us-east-1")
-    };
-    let aws = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
+    }
+}
+
+/// Starts moto and makes the network.
+pub async fn world() -> World {
+    let moto = Moto::start();
+    let aws = AwsProviders::new(&moto.sdk(), &fast_settings(), CallCounter::default());
     // Each zone's static IPs come from a subnet of their own; the nodes run in another one.
     let network = test_network_zones(
         aws.ec2.client(),

@@ -11,8 +11,8 @@ use firecamp::plan::{Desired, Plan, PlanOptions, plan};
 use firecamp::providers::aws::AwsProviders;
 use firecamp::providers::kubernetes::{KubeWriter, WriteOptions};
 use firecamp::providers::read_live_state;
+use firecamp_aws::CallCounter;
 use firecamp_aws::testing::{Moto, TestNetwork, TestZone, reserve_explicit, test_network_zones};
-use firecamp_aws::{AwsSettings, CallCounter};
 use firecamp_schema::Validation;
 use k8s_openapi::api::apps::v1::StatefulSet;
 use k8s_openapi::api::batch::v1::Job;
@@ -43,11 +43,7 @@ pub const NODES_PER_ZONE: usize = 4;
 pub async fn world() -> World {
     let turn = super::cluster::take_turn().await;
     let moto = Moto::start();
-    let settings = AwsSettings {
-        route53_per_second: 1_000.0,
-        ec2_per_second: 1_000.0,
-        ..AwsSettings::new("us-east-1")
-    };
+    let settings = super::moto::fast_settings();
     let aws = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
     let observer = AwsProviders::new(&moto.sdk(), &settings, CallCounter::default());
     // Four nodes per zone: members on the host network with the same port (four MongoDB
