@@ -13,6 +13,7 @@ pub mod formats;
 pub mod images;
 mod kinds;
 pub mod labels;
+pub mod lifecycle;
 pub mod object_limits;
 mod platform;
 mod render;

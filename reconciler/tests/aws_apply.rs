@@ -10,6 +10,7 @@ mod common;
 use std::net::Ipv4Addr;
 
 use common::moto::{OWNER, World, plan_of, world};
+use common::plan_removing_members;
 use firecamp::live::{LiveState, Node, simulate_apply};
 use firecamp::plan::Action;
 use firecamp::plan::static_ips::lowest_free;
@@ -270,7 +271,7 @@ async fn a_scale_down_releases_exactly_the_removed_members_addresses_under_delet
     let one = world.specs(&three.replace("replicas: 3,", "replicas: 1,"));
     let mut before = live.clone();
     world.read(&one, &mut before).await;
-    let plan = plan_of(&one, &before);
+    let plan = plan_removing_members(&one, &before);
     assert_eq!(
         plan.steps
             .iter()
@@ -306,7 +307,7 @@ async fn a_zone_left_without_members_loses_its_interfaces_but_never_one_that_hol
     let one = world.specs(&three.replace("replicas: 3,", "replicas: 1,"));
     let mut current = live.clone();
     world.read(&one, &mut current).await;
-    let plan = plan_of(&one, &current);
+    let plan = plan_removing_members(&one, &current);
     world
         .aws
         .apply(one.cluster.as_ref().expect("cluster"), &plan, &current)
@@ -314,7 +315,7 @@ async fn a_zone_left_without_members_loses_its_interfaces_but_never_one_that_hol
         .expect("released");
     let mut current = simulate_apply(&plan, &current);
     world.read(&one, &mut current).await;
-    let plan = plan_of(&one, &current);
+    let plan = plan_removing_members(&one, &current);
     let deletions: Vec<&str> = plan
         .steps
         .iter()

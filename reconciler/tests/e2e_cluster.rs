@@ -111,7 +111,10 @@ async fn remove(client: &kube::Client, desired: &Desired, appliers: Appliers<'_>
     let live = read_live_state(client, None, &desired.cluster)
         .await
         .expect("live state");
-    let options = PlanOptions { allow_empty: true };
+    let options = PlanOptions {
+        allow_empty: true,
+        ..PlanOptions::default()
+    };
     let plan = plan(&empty, &live, options).expect("plan");
     let report = apply_plan(&plan, &live, appliers, &mut |step| eprintln!("{step}")).await;
     assert!(report.succeeded(), "{report}");

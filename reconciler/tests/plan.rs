@@ -429,7 +429,15 @@ fn an_empty_spec_set_does_not_delete_everything_unless_allowed() {
         plan(&desired, &live, PlanOptions::default()),
         Err(PlanError::EmptyDesired(17))
     ));
-    let allowed = plan(&desired, &live, PlanOptions { allow_empty: true }).expect("allowed");
+    let allowed = plan(
+        &desired,
+        &live,
+        PlanOptions {
+            allow_empty: true,
+            ..PlanOptions::default()
+        },
+    )
+    .expect("allowed");
     assert!(allowed.summary.destroy > 50);
 }
 

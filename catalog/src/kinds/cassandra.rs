@@ -13,6 +13,13 @@ use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
 use crate::formats::{Unrepresentable, properties, shell, yaml};
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a node: `nodetool decommission` on it, one node at a time, so its token ranges
+/// stream to the others first (cass-operator decommissions before it shrinks a rack).
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "`nodetool decommission` on each leaving node, one at a time, so its data streams to the others first",
+};
 
 /// CQL port.
 pub(crate) const CQL_PORT: u16 = 9042;

@@ -11,6 +11,13 @@ use crate::blueprint::{
 use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::formats::json as json_file;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a server: `consul leave` on it (or `operator raft remove-peer`), keeping a quorum
+/// of servers.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "consul leave on each leaving server (or operator raft remove-peer), one at a time, keeping a quorum",
+};
 
 /// HTTP API port.
 pub(crate) const HTTP_PORT: u16 = 8500;

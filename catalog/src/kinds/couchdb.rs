@@ -15,6 +15,13 @@ use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
 use crate::formats::{ini, shell};
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a node: its shard copies moved to the remaining nodes, then the node deleted from
+/// `_nodes` (CouchDB's cluster management guide).
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "a leaving node's shard copies moved to the others, then the node deleted from _nodes",
+};
 
 /// HTTP port.
 pub(crate) const PORT: u16 = 5984;

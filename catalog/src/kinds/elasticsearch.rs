@@ -12,6 +12,13 @@ use crate::blueprint::{
 };
 use crate::build::probes;
 use crate::context::ServiceContext;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a node: its shards moved off (`cluster.routing.allocation.exclude._name`) and, for
+/// a master-eligible node, a voting exclusion first (as ECK does).
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "a leaving node's shards moved off (allocation exclusion) and, for a master-eligible node, a voting exclusion first",
+};
 
 /// HTTP port.
 pub(crate) const HTTP_PORT: u16 = 9200;

@@ -9,6 +9,15 @@ use crate::blueprint::{Blueprint, CONFIG_DIR, DATA_DIR, PortPlan, env, start_scr
 use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a broker: its partition replicas reassigned to the others first
+/// (`kafka-reassign-partitions`). Strimzi refuses a scale-down while a leaving broker holds any
+/// (strimzi/strimzi-kafka-operator#9042), unless `strimzi.io/skip-broker-scaledown-check` says so:
+/// firecamp's `--allow-member-removal`.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "every partition replica on a leaving broker reassigned to the remaining brokers first (kafka-reassign-partitions)",
+};
 
 /// Client port.
 pub(crate) const CLIENT_PORT: u16 = 9092;

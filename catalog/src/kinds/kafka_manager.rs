@@ -10,6 +10,10 @@ use crate::blueprint::{Blueprint, PortPlan, env, secret_env};
 use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
+use crate::lifecycle::MemberRemoval;
+
+/// Kafka UI keeps no state of its own: an instance can go.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Plain;
 
 /// HTTP port.
 pub(crate) const PORT: u16 = 9000;

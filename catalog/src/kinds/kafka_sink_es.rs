@@ -16,6 +16,10 @@ use crate::blueprint::{
 use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
+use crate::lifecycle::MemberRemoval;
+
+/// A Kafka Connect worker keeps its state in Kafka's topics: its tasks move to the others.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Plain;
 
 /// REST port.
 pub(crate) const PORT: u16 = 8083;

@@ -9,6 +9,10 @@ use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
 use crate::formats::yaml;
+use crate::lifecycle::MemberRemoval;
+
+/// A Kibana instance keeps its state in Elasticsearch: it can go.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Plain;
 
 /// HTTP port.
 pub(crate) const PORT: u16 = 5601;

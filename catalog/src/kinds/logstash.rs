@@ -8,6 +8,13 @@ use crate::blueprint::{
 };
 use crate::build::probes;
 use crate::context::ServiceContext;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a member: its persisted queue drained first (`queue.drain: true` and a clean
+/// shutdown), or the events in it are lost with its volume.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "a leaving member's persisted queue drained first (queue.drain and a clean shutdown)",
+};
 
 /// Monitoring API port.
 pub(crate) const API_PORT: u16 = 9600;

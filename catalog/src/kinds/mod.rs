@@ -19,9 +19,12 @@ use firecamp_schema::spec::Service;
 use firecamp_schema::spec::quantity::Quantity;
 use firecamp_schema::spec::secret::JmxSpec;
 
+use firecamp_schema::spec::ServiceKind;
+
 use crate::blueprint::{Blueprint, PortPlan, RUNTIME_DIR, env, secret_env};
 use crate::context::ServiceContext;
 use crate::error::RenderError;
+use crate::lifecycle::MemberRemoval;
 
 /// The blueprint of the service in `ctx`.
 ///
@@ -44,6 +47,26 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>) -> Result<Blueprint, RenderErr
         Service::Logstash(spec) => logstash::blueprint(ctx, spec),
         Service::Telegraf(spec) => telegraf::blueprint(ctx, spec)?,
     })
+}
+
+/// How a live member of `kind` may be removed: each kind's module says.
+pub(crate) const fn member_removal(kind: ServiceKind) -> MemberRemoval {
+    match kind {
+        ServiceKind::MongoDb => mongodb::MEMBER_REMOVAL,
+        ServiceKind::PostgreSql => postgresql::MEMBER_REMOVAL,
+        ServiceKind::Cassandra => cassandra::MEMBER_REMOVAL,
+        ServiceKind::ZooKeeper => zookeeper::MEMBER_REMOVAL,
+        ServiceKind::Kafka => kafka::MEMBER_REMOVAL,
+        ServiceKind::KafkaSinkEs => kafka_sink_es::MEMBER_REMOVAL,
+        ServiceKind::KafkaManager => kafka_manager::MEMBER_REMOVAL,
+        ServiceKind::Redis => redis::MEMBER_REMOVAL,
+        ServiceKind::CouchDb => couchdb::MEMBER_REMOVAL,
+        ServiceKind::Consul => consul::MEMBER_REMOVAL,
+        ServiceKind::ElasticSearch => elasticsearch::MEMBER_REMOVAL,
+        ServiceKind::Kibana => kibana::MEMBER_REMOVAL,
+        ServiceKind::Logstash => logstash::MEMBER_REMOVAL,
+        ServiceKind::Telegraf => telegraf::MEMBER_REMOVAL,
+    }
 }
 
 /// A size in whole MiB (validation guarantees it parses).

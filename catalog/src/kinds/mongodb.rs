@@ -14,6 +14,13 @@ use crate::blueprint::{
 };
 use crate::build::probes;
 use crate::context::ServiceContext;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a member: `rs.remove()` of it, keeping a voting majority (the MongoDB operators
+/// remove members from the replica set configuration before the pod goes).
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "rs.remove() of each leaving member, keeping a voting majority, before its pod goes",
+};
 
 /// Port of every member (members of one service never share a host).
 pub(crate) const PORT: u16 = 27017;

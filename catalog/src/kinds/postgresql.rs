@@ -10,6 +10,13 @@ use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
 use crate::formats::pg_hba;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a standby: its replication slot dropped on the primary (CloudNativePG drops a
+/// removed standby's slot), and never the primary itself without a switchover.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "a leaving standby's replication slot dropped on the primary (and a switchover before the primary could go)",
+};
 
 /// Client port.
 pub(crate) const PORT: u16 = 5432;

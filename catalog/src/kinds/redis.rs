@@ -13,6 +13,13 @@ use crate::blueprint::{
 use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::formats::redis_conf;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a member: in cluster mode its hash slots migrated to the remaining masters and every
+/// node told to forget it (`redis-cli --cluster reshard`, then `--cluster del-node`).
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "a leaving master's hash slots migrated to the others and every node told to forget it (redis-cli --cluster reshard, then del-node)",
+};
 
 /// Client port.
 pub(crate) const PORT: u16 = 6379;

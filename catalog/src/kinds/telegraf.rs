@@ -16,6 +16,10 @@ use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
 use crate::formats::toml;
+use crate::lifecycle::MemberRemoval;
+
+/// A Telegraf instance keeps nothing: it can go.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Plain;
 
 const HEALTH_PORT: u16 = 8080;
 

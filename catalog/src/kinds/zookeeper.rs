@@ -8,6 +8,13 @@ use crate::blueprint::{
 };
 use crate::build::probes;
 use crate::context::ServiceContext;
+use crate::lifecycle::MemberRemoval;
+
+/// Removing a server: a dynamic reconfiguration (`reconfig -remove`) that keeps a quorum, one
+/// server at a time; the static `server.N` list cannot shrink under running members.
+pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
+    needs: "a dynamic reconfiguration (reconfig -remove) of each leaving server, one at a time, keeping a quorum",
+};
 
 /// Client port.
 pub(crate) const CLIENT_PORT: u16 = 2181;

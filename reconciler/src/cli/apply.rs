@@ -34,6 +34,10 @@ pub struct ApplyArgs {
     /// Allow a plan that deletes every service when the specs describe none.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Remove live members of a data-bearing kind (a scale-down, a zone taken off) as a plain
+    /// StatefulSet edit, without the database's own removal: what only they hold is lost.
+    #[arg(long)]
+    pub allow_member_removal: bool,
     /// Carry out this saved plan (`firecamp plan --format json`); refused when a plan made now
     /// would do something else (the specs or the live state moved).
     #[arg(long, value_name = "FILE")]
@@ -59,6 +63,7 @@ pub(super) fn run(
             &live,
             PlanOptions {
                 allow_empty: args.allow_empty,
+            allow_member_removal: args.allow_member_removal,
             },
         )?;
         if let Some(file) = &args.plan {

@@ -36,6 +36,10 @@ pub struct PlanArgs {
     /// Allow a plan that deletes every service when the specs describe none.
     #[arg(long)]
     pub allow_empty: bool,
+    /// Remove live members of a data-bearing kind (a scale-down, a zone taken off) as a plain
+    /// StatefulSet edit, without the database's own removal: what only they hold is lost.
+    #[arg(long)]
+    pub allow_member_removal: bool,
     /// Never colour the text plan (it is coloured only on a terminal anyway).
     #[arg(long)]
     pub no_color: bool,
@@ -88,6 +92,7 @@ fn plan_once(
         &live,
         PlanOptions {
             allow_empty: args.allow_empty,
+            allow_member_removal: args.allow_member_removal,
         },
     )?;
     print_plan(args, &plan, &source, out)?;

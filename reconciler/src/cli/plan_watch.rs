@@ -107,6 +107,7 @@ impl Session<'_> {
         };
         let options = PlanOptions {
             allow_empty: self.args.allow_empty,
+            allow_member_removal: self.args.allow_member_removal,
         };
         Ok((self.planner.plan(&live, options)?, source))
     }

@@ -49,7 +49,7 @@ impl std::io::Write for Fingerprint {
 }
 
 /// The desired-hash of an object: its serialized form's fingerprint, as 16 hex digits.
-fn desired_hash(value: &Value) -> String {
+pub(super) fn desired_hash(value: &Value) -> String {
     let mut fingerprint = Fingerprint::new();
     let _ = serde_json::to_writer(&mut fingerprint, value);
     format!("{:016x}", fingerprint.value())

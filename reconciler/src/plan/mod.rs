@@ -8,6 +8,7 @@ mod immutable;
 mod incremental;
 pub mod kubernetes;
 pub mod manifest;
+mod membership;
 mod memo;
 pub mod model;
 mod order;
@@ -40,6 +41,9 @@ use crate::live::{LiveIndex, LiveObject, LiveState};
 pub struct PlanOptions {
     /// Allow a plan that deletes every service (the desired set is empty, the live one is not).
     pub allow_empty: bool,
+    /// Carry out a spec that removes live members of a data-bearing kind as a plain StatefulSet
+    /// edit, without the database's own removal (what only they hold is lost; their volumes stay).
+    pub allow_member_removal: bool,
 }
 
 /// Why no plan can be made.
@@ -120,6 +124,24 @@ fn plan_with(
         .filter_map(|(s, (policy, _))| policy.clone().map(|p| (s.clone(), p)))
         .collect();
     let index = LiveIndex::new(live);
+    // A spec that would remove live members its kind cannot lose by a StatefulSet edit holds back
+    // that service (and what depends on it), with the reason, unless the loss is acknowledged.
+    let removals = membership::removals(desired, live);
+    let mut removal_warnings = Vec::new();
+    let guarded;
+    let desired = if removals.is_empty() {
+        desired
+    } else if options.allow_member_removal {
+        removal_warnings.extend(removals.iter().map(|(s, r)| r.acknowledged(s)));
+        desired
+    } else {
+        let held = removals
+            .iter()
+            .map(|(s, r)| (s.clone(), r.refusal()))
+            .collect();
+        guarded = desired.holding_back(&held);
+        &guarded
+    };
     let mut allocations = static_ips::allocate(desired, &index);
     // A zone that cannot give a service its new addresses holds back only that service (and
     // what depends on it); the others are planned as usual, their addresses chosen again
@@ -161,6 +183,7 @@ fn plan_with(
         mut warnings,
         observed,
     } = drafts;
+    warnings.extend(removal_warnings);
     warnings.extend(shared_namespace_warning(&desired.cluster.spec.namespace));
     let steps = order::order(drafts, &references)?;
     let untouched = desired

@@ -105,6 +105,17 @@ pub fn plan_of(validation: &Validation, live: &LiveState) -> Plan {
     plan(&desired, live, PlanOptions::default()).expect("a plan")
 }
 
+/// As [`plan_of`], with the removal of live members acknowledged (`--allow-member-removal`): a
+/// scale-down of a data-bearing kind is carried out as a StatefulSet edit.
+pub fn plan_removing_members(validation: &Validation, live: &LiveState) -> Plan {
+    let desired = Desired::from_validation(validation).expect("desired state");
+    let options = PlanOptions {
+        allow_member_removal: true,
+        ..PlanOptions::default()
+    };
+    plan(&desired, live, options).expect("a plan")
+}
+
 /// Schedules every StatefulSet pod of `live` on a node of its zone, running the StatefulSet's
 /// current template; members of one service take different nodes (as the anti-affinity requires).
 pub fn schedule(live: &mut LiveState) {
