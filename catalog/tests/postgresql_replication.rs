@@ -135,15 +135,7 @@ fn the_rendered_primary_and_standbys_replicate_and_take_restarted_members_back()
 
     // A standby stopped fails both probes; started again in the same pod it streams again and
     // catches up on what was written meanwhile.
-    cluster.members[2].stop();
-    assert!(
-        !cluster.ready(2),
-        "the readiness probe passes on a stopped member"
-    );
-    assert!(
-        !cluster.live(2),
-        "the liveness probe passes on a stopped member"
-    );
+    cluster.stop_and_check_probes_fail(2);
     sql(&cluster, 0, "insert into invoices values (2, 200)")
         .expect("insert while a standby is down");
     cluster.start(2);

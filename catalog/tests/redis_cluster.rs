@@ -113,15 +113,7 @@ fn the_rendered_cluster_forms_serves_and_takes_a_restarted_member_back() {
         .position(|n| n.ends_with("shard1-c-0"))
         .expect("shard1-c-0");
     let id = id_of(&names[stopped]);
-    cluster.members[stopped].stop();
-    assert!(
-        !cluster.ready(stopped),
-        "the readiness probe passes on a stopped member"
-    );
-    assert!(
-        !cluster.live(stopped),
-        "the liveness probe passes on a stopped member"
-    );
+    cluster.stop_and_check_probes_fail(stopped);
     cluster.start(stopped);
     cluster.await_ready(stopped, Duration::from_secs(30));
     wait_for(

@@ -143,15 +143,7 @@ fn the_rendered_ensemble_elects_a_leader_serves_and_takes_a_restarted_member_bac
         .iter()
         .position(|m| m.as_deref() == Some("follower"))
         .expect("a follower");
-    cluster.members[stopped].stop();
-    assert!(
-        !cluster.ready(stopped),
-        "the readiness probe passes on a stopped member"
-    );
-    assert!(
-        !cluster.live(stopped),
-        "the liveness probe passes on a stopped member"
-    );
+    cluster.stop_and_check_probes_fail(stopped);
     // (A member that sees a peer go may take part in an election first: a few seconds.)
     wait_for(
         "the other two members serve as a quorum",

@@ -9,6 +9,17 @@ use common::{base_live, converge, edited_examples, examples, plan_of, plan_remov
 use firecamp::plan::Plan;
 use firecamp::view::text;
 
+/// The examples with `from` replaced by `to` once in the spec file ending with `file`.
+fn examples_with(file: &str, from: &str, to: &str) -> firecamp_schema::Validation {
+    edited_examples(|path, text| {
+        if path.ends_with(file) {
+            text.replacen(from, to, 1)
+        } else {
+            text
+        }
+    })
+}
+
 fn steps_of<'p>(plan: &'p Plan, service: &str) -> Vec<&'p str> {
     plan.steps
         .iter()
@@ -27,13 +38,7 @@ fn reason<'p>(plan: &'p Plan, service: &str) -> Option<&'p str> {
 #[test]
 fn a_zookeeper_scale_down_is_refused_and_its_dependents_wait() {
     let live = converge(&examples(), base_live());
-    let shrunk = edited_examples(|path, text| {
-        if path.ends_with("zookeeper.yaml") {
-            text.replacen("replicas: 3", "replicas: 1", 1)
-        } else {
-            text
-        }
-    });
+    let shrunk = examples_with("zookeeper.yaml", "replicas: 3", "replicas: 1");
     let plan = plan_of(&shrunk, &live);
     assert!(
         steps_of(&plan, "zk").is_empty(),
@@ -79,13 +84,7 @@ fn a_data_bearing_scale_down_keeps_every_member_and_volume() {
             "search-es-data-c-0",
         ),
     ] {
-        let shrunk = edited_examples(|path, text| {
-            if path.ends_with(file) {
-                text.replacen(from, to, 1)
-            } else {
-                text
-            }
-        });
+        let shrunk = examples_with(file, from, to);
         let plan = plan_of(&shrunk, &live);
         assert!(
             steps_of(&plan, service).is_empty(),
@@ -104,13 +103,7 @@ fn a_data_bearing_scale_down_keeps_every_member_and_volume() {
 #[test]
 fn a_stateless_kind_shrinks_as_before() {
     let live = converge(&examples(), base_live());
-    let shrunk = edited_examples(|path, text| {
-        if path.ends_with("kafka-sink-es.yaml") {
-            text.replacen("replicas: 3", "replicas: 2", 1)
-        } else {
-            text
-        }
-    });
+    let shrunk = examples_with("kafka-sink-es.yaml", "replicas: 3", "replicas: 2");
     let plan = plan_of(&shrunk, &live);
     assert!(
         reason(&plan, "logs-sink").is_none(),
@@ -126,13 +119,7 @@ fn a_stateless_kind_shrinks_as_before() {
 #[test]
 fn an_acknowledged_removal_is_carried_out_with_a_warning() {
     let live = converge(&examples(), base_live());
-    let shrunk = edited_examples(|path, text| {
-        if path.ends_with("zookeeper.yaml") {
-            text.replacen("replicas: 3", "replicas: 1", 1)
-        } else {
-            text
-        }
-    });
+    let shrunk = examples_with("zookeeper.yaml", "replicas: 3", "replicas: 1");
     let plan = plan_removing_members(&shrunk, &live);
     assert!(reason(&plan, "zk").is_none(), "{:#?}", plan.untouched);
     assert!(

@@ -10,7 +10,9 @@ mod common;
 
 use std::net::Ipv4Addr;
 
-use common::{base_live, converge, edited_examples, examples, plan_of, schedule};
+use common::{
+    base_live, converge, edited_examples, examples, plan_of, plan_removing_members, schedule,
+};
 use firecamp::live::{Eni, LiveState, StrayInterface, simulate_apply};
 use firecamp::plan::{Action, Plan, Provider, Step};
 
@@ -379,8 +381,9 @@ fn nodes_in(live: &LiveState, zones: &[&str]) -> Vec<String> {
 #[test]
 fn zones_left_without_static_ips_lose_their_interfaces_once_the_addresses_are_released() {
     let (live, _, _) = consul_in_three_zones("Delete");
+    // Consul servers leave only by `consul leave`: the scale-down is acknowledged.
     let shrunk = consul_only(1, "Delete");
-    let plan = plan_of(&shrunk, &live);
+    let plan = plan_removing_members(&shrunk, &live);
     assert_eq!(
         plan.steps
             .iter()
@@ -395,7 +398,7 @@ fn zones_left_without_static_ips_lose_their_interfaces_once_the_addresses_are_re
     );
     let mut next = simulate_apply(&plan, &live);
     schedule(&mut next);
-    let plan = plan_of(&shrunk, &next);
+    let plan = plan_removing_members(&shrunk, &next);
     assert_eq!(
         deleted_node_interfaces(&plan, &next),
         nodes_in(&next, &["us-east-1b", "us-east-1c"]),
@@ -419,7 +422,7 @@ fn zones_left_without_static_ips_lose_their_interfaces_once_the_addresses_are_re
             node.name
         );
     }
-    let plan = plan_of(&shrunk, &done);
+    let plan = plan_removing_members(&shrunk, &done);
     assert!(
         interface_steps(&plan).is_empty(),
         "nothing made again: {:?}",
@@ -433,7 +436,7 @@ fn under_retain_the_zones_keep_their_interfaces_and_the_addresses() {
     let shrunk = consul_only(1, "Retain");
     let mut current = live;
     for round in 0..2 {
-        let plan = plan_of(&shrunk, &current);
+        let plan = plan_removing_members(&shrunk, &current);
         assert!(
             deleted_node_interfaces(&plan, &current).is_empty(),
             "round {round}: {:?}",

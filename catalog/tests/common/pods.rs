@@ -170,6 +170,20 @@ impl Cluster {
         }
     }
 
+    /// Stops member `index` (as the kubelet does) and checks that both its probes fail.
+    pub fn stop_and_check_probes_fail(&mut self, index: usize) {
+        self.members[index].stop();
+        let name = &self.members[index].name;
+        assert!(
+            !self.ready(index),
+            "the readiness probe passes on stopped {name}"
+        );
+        assert!(
+            !self.live(index),
+            "the liveness probe passes on stopped {name}"
+        );
+    }
+
     /// Waits (up to `timeout`) until member `index`'s readiness probe passes.
     pub fn await_ready(&self, index: usize, timeout: Duration) {
         let deadline = Instant::now() + timeout;
