@@ -7,7 +7,7 @@ mod common;
 
 use common::{base_live, converge, edited_examples, examples, plan_of, plan_removing_members};
 use firecamp::plan::Plan;
-use firecamp::view::text;
+use firecamp::view::{markdown, text};
 
 /// The examples with `from` replaced by `to` once in the spec file ending with `file`.
 fn examples_with(file: &str, from: &str, to: &str) -> firecamp_schema::Validation {
@@ -52,6 +52,11 @@ fn a_zookeeper_scale_down_is_refused_and_its_dependents_wait() {
     );
     // Kafka uses the ensemble: it is not changed under a refused ZooKeeper edit either.
     assert!(reason(&plan, "kafka").is_some(), "{:#?}", plan.untouched);
+    assert!(
+        markdown::render(&plan, "firecamp plan")
+            .contains("Nothing to apply: 5 service(s) are left as they are"),
+        "the pull-request comment does not say the specs match"
+    );
     insta::assert_snapshot!(
         "zookeeper-scale-down",
         text::render(&plan, text::Style { color: false })
