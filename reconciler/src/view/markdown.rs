@@ -45,19 +45,8 @@ pub fn render(plan: &Plan, title: &str) -> String {
 
 fn render_with(plan: &Plan, title: &str, lines_per_diff: usize) -> String {
     let mut out = format!("### {title}\n\n**{}**\n\n", summary_line(plan));
-    if plan.is_empty() && plan.untouched.is_empty() {
-        let _ = writeln!(
-            out,
-            "No changes: the live state matches the specs ({} resources in sync).",
-            plan.summary.in_sync
-        );
-    } else if plan.is_empty() {
-        let _ = writeln!(
-            out,
-            "Nothing to apply: {} service(s) are left as they are (below); the rest matches the specs ({} resources in sync).",
-            plan.untouched.len(),
-            plan.summary.in_sync
-        );
+    if let Some(line) = super::nothing_to_apply(plan) {
+        let _ = writeln!(out, "{line}");
     }
     let groups = groups(plan);
     if !groups.is_empty() {

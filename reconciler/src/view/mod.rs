@@ -59,3 +59,24 @@ pub fn summary_line(plan: &Plan) -> String {
         s.add, s.change, s.replace, s.destroy
     )
 }
+
+/// The opening line of a plan with no steps: what is in sync, and how many services are left as
+/// they are (which the line must not hide behind "matches the specs"). `None` when it has steps.
+#[must_use]
+pub fn nothing_to_apply(plan: &Plan) -> Option<String> {
+    if !plan.is_empty() {
+        return None;
+    }
+    Some(if plan.untouched.is_empty() {
+        format!(
+            "No changes: the live state matches the specs ({} resources in sync).",
+            plan.summary.in_sync
+        )
+    } else {
+        format!(
+            "Nothing to apply: {} service(s) are left as they are (below); the rest matches the specs ({} resources in sync).",
+            plan.untouched.len(),
+            plan.summary.in_sync
+        )
+    })
+}

@@ -37,19 +37,8 @@ impl Style {
 #[must_use]
 pub fn render(plan: &Plan, style: Style) -> String {
     let mut out = String::new();
-    if plan.is_empty() && plan.untouched.is_empty() {
-        let _ = writeln!(
-            out,
-            "No changes. The live state matches the specs ({} resources in sync).",
-            plan.summary.in_sync
-        );
-    } else if plan.is_empty() {
-        let _ = writeln!(
-            out,
-            "Nothing to apply: {} service(s) are left as they are (below); the rest matches the specs ({} resources in sync).",
-            plan.untouched.len(),
-            plan.summary.in_sync
-        );
+    if let Some(line) = super::nothing_to_apply(plan) {
+        let _ = writeln!(out, "{line}");
     }
     for (service, steps) in groups(plan) {
         let title = service.as_deref().map_or_else(
