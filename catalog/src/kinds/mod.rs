@@ -15,11 +15,9 @@ mod redis;
 mod telegraf;
 mod zookeeper;
 
-use firecamp_schema::spec::Service;
 use firecamp_schema::spec::quantity::Quantity;
 use firecamp_schema::spec::secret::JmxSpec;
-
-use firecamp_schema::spec::ServiceKind;
+use firecamp_schema::spec::{Service, ServiceKind};
 
 use crate::blueprint::{Blueprint, PortPlan, RUNTIME_DIR, env, secret_env};
 use crate::context::ServiceContext;

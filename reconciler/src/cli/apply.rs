@@ -63,7 +63,7 @@ pub(super) fn run(
             &live,
             PlanOptions {
                 allow_empty: args.allow_empty,
-            allow_member_removal: args.allow_member_removal,
+                allow_member_removal: args.allow_member_removal,
             },
         )?;
         if let Some(file) = &args.plan {

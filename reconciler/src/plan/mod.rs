@@ -127,12 +127,13 @@ fn plan_with(
     // A spec that would remove live members its kind cannot lose by a StatefulSet edit holds back
     // that service (and what depends on it), with the reason, unless the loss is acknowledged.
     let removals = membership::removals(desired, live);
-    let mut removal_warnings = Vec::new();
+    let removal_warnings: Vec<String> = if options.allow_member_removal {
+        removals.iter().map(|(s, r)| r.acknowledged(s)).collect()
+    } else {
+        Vec::new()
+    };
     let guarded;
-    let desired = if removals.is_empty() {
-        desired
-    } else if options.allow_member_removal {
-        removal_warnings.extend(removals.iter().map(|(s, r)| r.acknowledged(s)));
+    let desired = if removals.is_empty() || options.allow_member_removal {
         desired
     } else {
         let held = removals
