@@ -3,7 +3,10 @@
 # cache), and prints the folder that holds them:
 #   - logback-classic and logback-core 1.2.13 and slf4j-api 1.7.30, the logging of ZooKeeper 3.9.3
 #     (the versions its parent POM pins): catalog/tests/zookeeper_logging.rs loads the rendered
-#     logback.xml with them.
+#     logback.xml with them;
+#   - kafka-4.4.0/: Kafka 4.4.0 (kafka_2.13 and kafka-tools, with their runtime dependencies, and
+#     log4j-slf4j-impl, the logging binding the Kafka distribution ships), what the pinned
+#     apache/kafka:4.4.0 image runs: catalog/tests/kafka_kraft.rs runs a KRaft cluster with them.
 set -euo pipefail
 cache="${FIRECAMP_MAVEN_CACHE:-/var/tmp/firecamp-maven}"
 mkdir -p "$cache"
@@ -12,4 +15,27 @@ for artifact in ch.qos.logback:logback-classic:1.2.13 ch.qos.logback:logback-cor
   [ -s "$cache/$name-$version.jar" ] && continue
   mvn -q -B dependency:copy -Dartifact="$artifact" -DoutputDirectory="$cache" >&2
 done
+
+kafka=4.4.0
+if [ ! -s "$cache/kafka-$kafka/.complete" ]; then
+  pom_dir="$(mktemp -d)"
+  trap 'rm -rf "$pom_dir"' EXIT
+  cat >"$pom_dir/pom.xml" <<POM
+<project xmlns="http://maven.apache.org/POM/4.0.0">
+  <modelVersion>4.0.0</modelVersion>
+  <groupId>io.firecamp.test</groupId>
+  <artifactId>kafka-jars</artifactId>
+  <version>1</version>
+  <dependencies>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka_2.13</artifactId><version>$kafka</version></dependency>
+    <dependency><groupId>org.apache.kafka</groupId><artifactId>kafka-tools</artifactId><version>$kafka</version></dependency>
+    <dependency><groupId>org.apache.logging.log4j</groupId><artifactId>log4j-slf4j-impl</artifactId><version>2.25.5</version></dependency>
+  </dependencies>
+</project>
+POM
+  rm -rf "$cache/kafka-$kafka"
+  mvn -q -B -f "$pom_dir/pom.xml" dependency:copy-dependencies -DincludeScope=runtime \
+    -DoutputDirectory="$cache/kafka-$kafka" >&2
+  echo "$kafka" >"$cache/kafka-$kafka/.complete"
+fi
 echo "$cache"

@@ -131,9 +131,36 @@ pub struct Blueprint {
     pub pod_network: bool,
     /// Service-level files also mounted at a fixed path: (file, path).
     pub file_mounts: Vec<(String, String)>,
+    /// Probes of the roles that serve on other ports than the rest (Kafka's dedicated
+    /// controllers), in place of `readiness`, `liveness` and `startup`.
+    pub role_probes: BTreeMap<String, RoleProbes>,
+}
+
+/// The probes of one role.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct RoleProbes {
+    /// Readiness probe.
+    pub readiness: Option<Probe>,
+    /// Liveness probe.
+    pub liveness: Option<Probe>,
+    /// Startup probe.
+    pub startup: Option<Probe>,
 }
 
 impl Blueprint {
+    /// The probes of the members of `role`.
+    #[must_use]
+    pub fn probes(&self, role: &str) -> RoleProbes {
+        self.role_probes
+            .get(role)
+            .cloned()
+            .unwrap_or_else(|| RoleProbes {
+                readiness: self.readiness.clone(),
+                liveness: self.liveness.clone(),
+                startup: self.startup.clone(),
+            })
+    }
+
     /// Adds a service-level file.
     pub fn file(&mut self, name: &str, content: String) {
         self.files.insert(name.to_owned(), content);

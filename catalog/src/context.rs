@@ -9,7 +9,7 @@ use firecamp_schema::spec::{ClusterDocument, Service, ServiceDocument, ServiceKi
 use firecamp_schema::topology::{self, Member};
 
 use crate::error::RenderError;
-use crate::images::default_image;
+use crate::images::pinned_image;
 
 /// The inputs of a render: the Cluster and every valid service by name.
 #[derive(Debug, Clone, Copy)]
@@ -109,7 +109,7 @@ impl<'a> ServiceContext<'a> {
             .workload()
             .image
             .clone()
-            .unwrap_or_else(|| default_image(self.service.body.kind()).to_owned())
+            .unwrap_or_else(|| pinned_image(&self.service.body).to_owned())
     }
 
     /// True when members get static IPs.

@@ -1,6 +1,6 @@
 //! The images the catalog runs, pinned by version. A spec's `image` overrides the main one.
 
-use firecamp_schema::spec::ServiceKind;
+use firecamp_schema::spec::{Service, ServiceKind};
 
 /// The pinned main image of a kind.
 #[must_use]
@@ -10,7 +10,7 @@ pub const fn default_image(kind: ServiceKind) -> &'static str {
         ServiceKind::PostgreSql => "postgres:16.4",
         ServiceKind::Cassandra => "cassandra:4.1.7",
         ServiceKind::ZooKeeper => "zookeeper:3.9.3",
-        ServiceKind::Kafka => "apache/kafka:3.9.0",
+        ServiceKind::Kafka => "apache/kafka:4.4.0",
         ServiceKind::KafkaSinkEs => "confluentinc/cp-kafka-connect:7.7.1",
         ServiceKind::KafkaManager => "ghcr.io/kafbat/kafka-ui:v1.0.0",
         ServiceKind::Redis => "redis:7.4.1",
@@ -20,6 +20,19 @@ pub const fn default_image(kind: ServiceKind) -> &'static str {
         ServiceKind::Kibana => "docker.elastic.co/kibana/kibana:8.15.3",
         ServiceKind::Logstash => "docker.elastic.co/logstash/logstash:8.15.3",
         ServiceKind::Telegraf => "telegraf:1.32.2",
+    }
+}
+
+/// Kafka in legacy ZooKeeper mode: the last release line with ZooKeeper (Kafka 4.0 removed it).
+pub const KAFKA_ZOOKEEPER_MODE: &str = "apache/kafka:3.9.2";
+
+/// The pinned main image of a service: its kind's, or, for a Kafka service in ZooKeeper mode,
+/// [`KAFKA_ZOOKEEPER_MODE`].
+#[must_use]
+pub fn pinned_image(service: &Service) -> &'static str {
+    match service {
+        Service::Kafka(kafka) if kafka.zookeeper.is_some() => KAFKA_ZOOKEEPER_MODE,
+        other => default_image(other.kind()),
     }
 }
 

@@ -187,44 +187,6 @@ fn ports_are_unique_within_every_pod() {
 }
 
 #[test]
-fn kafka_zookeeper_connect_lists_exactly_the_zookeeper_members() {
-    let set = SpecSet::examples();
-    let zookeeper = render_service(set.inputs(), &set.services["zk"]).expect("renders");
-    let expected: Vec<String> = zookeeper
-        .members
-        .iter()
-        .map(|m| format!("{}:2181", m.dns_name))
-        .collect();
-    let kafka = render_service(set.inputs(), &set.services["kafka"]).expect("renders");
-    let config = kafka
-        .objects
-        .iter()
-        .find_map(|o| {
-            if let KubeObject::ConfigMap(c) = o {
-                c.data.clone()
-            } else {
-                None
-            }
-        })
-        .expect("config");
-    let broker_files: Vec<&String> = config
-        .iter()
-        .filter(|(k, _)| k.ends_with(".server.properties"))
-        .map(|(_, v)| v)
-        .collect();
-    assert_eq!(broker_files.len(), kafka.members.len());
-    for file in broker_files {
-        let connect = file
-            .lines()
-            .find_map(|l| l.strip_prefix("zookeeper.connect="))
-            .expect("zookeeper.connect");
-        let (hosts, chroot) = connect.split_once('/').expect("a chroot");
-        assert_eq!(hosts.split(',').collect::<Vec<_>>(), expected);
-        assert_eq!(chroot, "kafka");
-    }
-}
-
-#[test]
 fn credentials_only_reach_pods_through_secret_references() {
     for object in SpecSet::examples().all_objects() {
         let pod = match &object {

@@ -1,5 +1,5 @@
 //! examples/live-snapshot.json is a plausible running cluster for the examples, generated here:
-//! the cluster was last applied from an older commit (Kafka 3.8.1, an extra Redis service since
+//! the cluster was last applied from an older commit (Kafka 4.3.1, an extra Redis service since
 //! removed from git), someone changed a ZooKeeper StatefulSet by hand (drift), and a Redis member
 //! moved to another node. The committed file must equal what this generates; set
 //! FIRECAMP_UPDATE_EXAMPLES=1 to rewrite it.
@@ -18,8 +18,8 @@ fn generate() -> LiveState {
     for (path, text) in &mut files {
         if path.ends_with("kafka.yaml") {
             *text = text.replace(
-                "  zookeeper: zk\n  heapSize: 6Gi",
-                "  zookeeper: zk\n  heapSize: 6Gi\n  image: apache/kafka:3.8.1",
+                "  controllers: 3\n  heapSize: 6Gi",
+                "  controllers: 3\n  heapSize: 6Gi\n  image: apache/kafka:4.3.1",
             );
         }
     }

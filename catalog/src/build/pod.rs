@@ -95,6 +95,7 @@ fn main_container(ctx: &ServiceContext<'_>, bp: &Blueprint, role: &str, zone: &s
                 })
         })
         .collect::<Vec<_>>();
+    let probes = bp.probes(role);
     Container {
         name: ctx.body().kind().as_str().to_lowercase(),
         image: Some(ctx.image()),
@@ -103,9 +104,9 @@ fn main_container(ctx: &ServiceContext<'_>, bp: &Blueprint, role: &str, zone: &s
         ports: (!ports.is_empty()).then_some(ports),
         resources: Some(resource_requirements(&ctx.resources())),
         volume_mounts: Some(volume_mounts(ctx, bp)),
-        readiness_probe: bp.readiness.clone(),
-        liveness_probe: bp.liveness.clone(),
-        startup_probe: bp.startup.clone(),
+        readiness_probe: probes.readiness,
+        liveness_probe: probes.liveness,
+        startup_probe: probes.startup,
         security_context: bp.user.map(|user| SecurityContext {
             run_as_user: Some(user),
             run_as_group: Some(user),

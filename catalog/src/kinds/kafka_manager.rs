@@ -1,8 +1,8 @@
 //! Kafka Manager, served by kafka-ui (the maintained successor of CMAK): one instance showing
-//! every Kafka service that uses the given ZooKeeper service, behind a login form.
+//! the Kafka services its spec names, behind a login form.
 
+use firecamp_schema::spec::ServiceKind;
 use firecamp_schema::spec::services::kafka_manager::KafkaManagerSpec;
-use firecamp_schema::spec::{Service, ServiceKind};
 
 use super::jvm_heap;
 use super::kafka::bootstrap_servers;
@@ -22,7 +22,6 @@ pub(crate) fn blueprint(
     ctx: &ServiceContext<'_>,
     spec: &KafkaManagerSpec,
 ) -> Result<Blueprint, RenderError> {
-    ctx.referenced(&spec.zookeeper, ServiceKind::ZooKeeper)?;
     let mut bp = Blueprint {
         ports: vec![PortPlan::published("http", PORT)],
         readiness: Some(probes::tcp(PORT, 20, 10)),
@@ -37,13 +36,8 @@ pub(crate) fn blueprint(
         ],
         ..Blueprint::default()
     };
-    let kafkas = ctx
-        .inputs
-        .services
-        .values()
-        .filter(|s| matches!(&s.body, Service::Kafka(k) if k.zookeeper == spec.zookeeper));
-    for (i, kafka) in kafkas.enumerate() {
-        let kafka = ctx.referenced(kafka.name(), ServiceKind::Kafka)?;
+    for (i, kafka) in spec.kafka.iter().enumerate() {
+        let kafka = ctx.referenced(kafka, ServiceKind::Kafka)?;
         bp.env
             .push(env(&format!("KAFKA_CLUSTERS_{i}_NAME"), kafka.name()));
         bp.env.push(env(

@@ -1,5 +1,6 @@
 //! How a pod of the harness ([`super::pods`]) sees the machine: what its files, scripts and
-//! environment name at an absolute path it has mounted is under its root; a member's DNS name is
+//! environment name at an absolute path it has mounted is under its root, and an image folder
+//! that a stand-in replaces is that stand-in's folder; a member's DNS name is
 //! its loopback address; the node's every address (`0.0.0.0`) is the pod's member address, and so
 //! are a probe's `127.0.0.1` and `localhost`. Each is replaced only as a whole token.
 
@@ -14,6 +15,8 @@ pub struct Mapping {
     names: Vec<(String, String)>,
     /// Settings that bind every address of the node, with their form binding one address.
     all_addresses: Vec<(String, String)>,
+    /// Folders of the image (`/opt/kafka/bin`) and the folders of this machine standing in.
+    image_folders: Vec<(String, String)>,
 }
 
 impl Mapping {
@@ -27,7 +30,17 @@ impl Mapping {
         Self {
             names,
             all_addresses: Vec::new(),
+            image_folders: Vec::new(),
         }
+    }
+
+    /// Adds folders of the image whose programs are stand-ins on this machine.
+    pub fn with_image_folders(mut self, folders: &[(&str, std::path::PathBuf)]) -> Self {
+        self.image_folders = folders
+            .iter()
+            .map(|(image, here)| ((*image).to_owned(), here.display().to_string()))
+            .collect();
+        self
     }
 
     /// Adds settings that bind every address of the node (ZooKeeper's `quorumListenOnAllIPs=true`)
@@ -60,23 +73,29 @@ impl Mapping {
         replace_token(&out, "localhost", &address)
     }
 
-    /// Replaces, in one pass, each path a container of `pod` mounts with that path under its root.
+    /// Replaces, in one pass, each path a container of `pod` mounts with that path under its root,
+    /// and each image folder with its stand-in's.
     fn paths(&self, text: &str, pod: &Pod) -> String {
-        let mut mounts: Vec<String> = pod.spec_mounts().into_iter().filter(|m| m != "/").collect();
-        mounts.sort_by_key(|m| std::cmp::Reverse(m.len()));
-        mounts.dedup();
         let root = pod.root.display().to_string();
+        let mut mounts: Vec<(String, String)> = pod
+            .spec_mounts()
+            .into_iter()
+            .filter(|m| m != "/")
+            .map(|m| (m.clone(), format!("{root}{m}")))
+            .chain(self.image_folders.iter().cloned())
+            .collect();
+        mounts.sort_by_key(|(m, _)| std::cmp::Reverse(m.len()));
+        mounts.dedup();
         let mut out = String::with_capacity(text.len());
         let mut rest = text;
         'scan: while !rest.is_empty() {
             let at_boundary = out.chars().last().is_none_or(|c| !is_path_char(c));
             if at_boundary {
-                for mount in &mounts {
+                for (mount, there) in &mounts {
                     if let Some(after) = rest.strip_prefix(mount.as_str())
                         && after.chars().next().is_none_or(|c| !is_name_char(c))
                     {
-                        out.push_str(&root);
-                        out.push_str(mount);
+                        out.push_str(there);
                         rest = after;
                         continue 'scan;
                     }

@@ -48,6 +48,9 @@ pub struct Image {
     /// Folders the image itself has (its Dockerfile makes them, writable by all), made under each
     /// pod's root.
     pub folders: Vec<&'static str>,
+    /// Folders of the image whose programs are stand-ins here (`/opt/kafka/bin`), with the
+    /// stand-ins' folder.
+    pub image_folders: Vec<(&'static str, PathBuf)>,
     /// The name the image's `/etc/passwd` gives the container's uid. Where this machine has no
     /// such uid, the pod gets that entry through nss_wrapper (Debian's libnss-wrapper), so that
     /// what looks its user up (libpq, initdb) finds it as it would in the image.
@@ -102,7 +105,9 @@ impl Cluster {
             .iter()
             .map(|m| (m.dns_name.clone(), addresses[&m.member.name]))
             .collect();
-        let mapping = Mapping::new(names).with_all_addresses(&image.all_addresses);
+        let mapping = Mapping::new(names)
+            .with_all_addresses(&image.all_addresses)
+            .with_image_folders(&image.image_folders);
         let mut cluster = Self {
             members: Vec::new(),
             mapping,

@@ -1,4 +1,6 @@
-//! Kafka brokers, coordinated by a ZooKeeper service.
+//! Kafka brokers in KRaft mode (their metadata kept by a quorum of KRaft controllers, combined
+//! with the first brokers or as a role of their own), or, marked legacy, in ZooKeeper mode on
+//! Kafka 3.9, the last release with ZooKeeper.
 
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -7,7 +9,7 @@ use crate::problem::Problems;
 use crate::spec::common::{StorageSpec, WorkloadSpec};
 use crate::spec::kind::ServiceKind;
 use crate::spec::quantity::Quantity;
-use crate::spec::rules::{check_memory_size, gib};
+use crate::spec::rules::{check_memory_size, check_odd, gib};
 use crate::spec::secret::JmxSpec;
 use crate::spec::service::{Context, Reference, RoleGroup, ServiceSpec, common_fields};
 use crate::spec::text_rules::check_name;
@@ -23,8 +25,18 @@ pub struct KafkaSpec {
     /// Volume fields.
     #[serde(flatten)]
     pub storage: StorageSpec,
-    /// Name of the ZooKeeper service the brokers use.
-    pub zookeeper: String,
+    /// Legacy: the ZooKeeper service whose ensemble keeps the metadata (Kafka 3.9, the last
+    /// release with ZooKeeper). Without it the brokers run in KRaft mode.
+    pub zookeeper: Option<String>,
+    /// KRaft controllers: the voters of the metadata quorum (odd, 1 to 9; default 3, or 1 with
+    /// fewer than 3 brokers). Fixed once the cluster is formed.
+    #[schemars(range(min = 1, max = 9))]
+    pub controllers: Option<u32>,
+    /// Run the KRaft controllers as a role of their own (`controller` members, no partitions)
+    /// instead of on the first brokers (default false: the first `controllers` brokers are
+    /// controllers too).
+    #[serde(default)]
+    pub dedicated_controllers: bool,
     /// JVM heap (default 6Gi).
     #[serde(default = "default_heap")]
     pub heap_size: Quantity,
@@ -47,6 +59,25 @@ pub struct KafkaSpec {
 }
 
 impl KafkaSpec {
+    /// Largest number of KRaft controllers.
+    pub const MAX_CONTROLLERS: u32 = 9;
+
+    /// The KRaft controllers of a service with `replicas` brokers; `None` in ZooKeeper mode.
+    #[must_use]
+    pub fn controllers_for(&self, replicas: u32) -> Option<u32> {
+        if self.zookeeper.is_some() {
+            return None;
+        }
+        Some(
+            self.controllers
+                .unwrap_or(if replicas >= 3 || self.dedicated_controllers {
+                    3
+                } else {
+                    1
+                }),
+        )
+    }
+
     /// The effective default replication factor for `replicas` brokers.
     #[must_use]
     pub fn replication_factor_for(&self, replicas: u32) -> u32 {
@@ -60,15 +91,22 @@ impl ServiceSpec for KafkaSpec {
     const KIND: ServiceKind = ServiceKind::Kafka;
 
     fn references(&self) -> Vec<Reference> {
-        vec![Reference::new(
-            "spec.zookeeper",
-            &self.zookeeper,
-            &[ServiceKind::ZooKeeper],
-        )]
+        self.zookeeper
+            .iter()
+            .map(|zookeeper| Reference::new("spec.zookeeper", zookeeper, &[ServiceKind::ZooKeeper]))
+            .collect()
     }
 
+    /// Dedicated controllers come first, so that adding brokers never renumbers a controller.
     fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
-        vec![RoleGroup::new("broker", replicas)]
+        let mut roles = Vec::new();
+        if let (Some(controllers), true) =
+            (self.controllers_for(replicas), self.dedicated_controllers)
+        {
+            roles.push(RoleGroup::new("controller", controllers));
+        }
+        roles.push(RoleGroup::new("broker", replicas));
+        roles
     }
 
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
@@ -76,6 +114,7 @@ impl ServiceSpec for KafkaSpec {
             check_name(out, "spec.jmx.user", &jmx.user);
         }
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
+        self.check_controllers(ctx, out);
         check_java_int(
             out,
             "spec.retentionHours",
@@ -109,6 +148,58 @@ impl ServiceSpec for KafkaSpec {
                 "spec.numPartitions",
                 partitions,
                 "the number of brokers",
+            );
+        }
+    }
+}
+
+impl KafkaSpec {
+    /// KRaft controllers: none in ZooKeeper mode; an odd quorum of at most 9; combined ones on
+    /// brokers that exist.
+    fn check_controllers(&self, ctx: &Context<'_>, out: &mut Problems) {
+        if self.zookeeper.is_some() {
+            for (set, field) in [
+                (self.controllers.is_some(), "spec.controllers"),
+                (self.dedicated_controllers, "spec.dedicatedControllers"),
+            ] {
+                if set {
+                    out.add(
+                        field,
+                        "is a KRaft setting, and spec.zookeeper puts the brokers in ZooKeeper mode",
+                        "remove spec.zookeeper for KRaft mode (a new cluster; firecamp does not migrate a ZooKeeper-mode one), or remove this field",
+                    );
+                }
+            }
+            return;
+        }
+        let Some(controllers) = self.controllers_for(ctx.replicas) else {
+            return;
+        };
+        if controllers == 0 || controllers > Self::MAX_CONTROLLERS {
+            out.add(
+                "spec.controllers",
+                format!(
+                    "must be between 1 and {}, got {controllers}",
+                    Self::MAX_CONTROLLERS
+                ),
+                "3 controllers survive the loss of one, 5 of two",
+            );
+            return;
+        }
+        check_odd(
+            out,
+            "spec.controllers",
+            controllers,
+            "the KRaft quorum needs a majority of its voters: an even count survives no more losses than the odd count below it",
+        );
+        if !self.dedicated_controllers && controllers > ctx.replicas {
+            out.add(
+                "spec.controllers",
+                format!(
+                    "{controllers} controllers on the brokers need at least {controllers} brokers, and spec.replicas is {}",
+                    ctx.replicas
+                ),
+                "lower spec.controllers, add brokers, or set spec.dedicatedControllers: true",
             );
         }
     }

@@ -21,8 +21,9 @@ pub struct KafkaManagerSpec {
     /// Common fields (`replicas` may only be 1).
     #[serde(flatten)]
     pub workload: WorkloadSpec,
-    /// Name of the ZooKeeper service Kafka Manager keeps its state in.
-    pub zookeeper: String,
+    /// The Kafka services the UI shows (at least one).
+    #[schemars(length(min = 1))]
+    pub kafka: Vec<String>,
     /// JVM heap (default 4Gi).
     #[serde(default = "default_heap")]
     pub heap_size: Quantity,
@@ -47,11 +48,13 @@ impl ServiceSpec for KafkaManagerSpec {
     }
 
     fn references(&self) -> Vec<Reference> {
-        vec![Reference::new(
-            "spec.zookeeper",
-            &self.zookeeper,
-            &[ServiceKind::ZooKeeper],
-        )]
+        self.kafka
+            .iter()
+            .enumerate()
+            .map(|(i, kafka)| {
+                Reference::new(&format!("spec.kafka[{i}]"), kafka, &[ServiceKind::Kafka])
+            })
+            .collect()
     }
 
     fn roles(&self, replicas: u32) -> Vec<RoleGroup> {
@@ -61,6 +64,23 @@ impl ServiceSpec for KafkaManagerSpec {
     fn check(&self, ctx: &Context<'_>, out: &mut Problems) {
         check_name(out, "spec.user", &self.user);
         check_memory_size(ctx, out, "spec.heapSize", &self.heap_size, gib(31));
+        if self.kafka.is_empty() {
+            out.add(
+                "spec.kafka",
+                "must name at least one Kafka service",
+                "e.g. kafka: [kafka]",
+            );
+        }
+        let mut seen = std::collections::BTreeSet::new();
+        for (i, kafka) in self.kafka.iter().enumerate() {
+            if !seen.insert(kafka) {
+                out.add(
+                    &format!("spec.kafka[{i}]"),
+                    format!("names Kafka service \"{kafka}\" twice"),
+                    "list each Kafka service once",
+                );
+            }
+        }
         if self.user.is_empty() {
             out.add(
                 "spec.user",
