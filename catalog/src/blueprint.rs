@@ -134,6 +134,9 @@ pub struct Blueprint {
     /// Probes of the roles that serve on other ports than the rest (Kafka's dedicated
     /// controllers), in place of `readiness`, `liveness` and `startup`.
     pub role_probes: BTreeMap<String, RoleProbes>,
+    /// What the cluster fixes when it is first formed, as `key=value;...`
+    /// ([`crate::lifecycle::IDENTITY_ANNOTATION`] on each StatefulSet).
+    pub identity: Option<String>,
 }
 
 /// The probes of one role.

@@ -17,6 +17,36 @@ pub enum MemberRemoval {
     },
 }
 
+/// Annotation on each StatefulSet of a kind whose cluster fixes settings when it is first formed
+/// (its identity): `key=value` pairs joined by `;`, e.g. `metadata=kraft;voters=0,1,2`.
+pub const IDENTITY_ANNOTATION: &str = "firecamp.io/identity";
+
+/// What a kind fixes when its cluster is first formed, and how its live identity is read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct IdentityRule {
+    /// What the database fixes, and why a spec cannot change it in place.
+    pub fixed: &'static str,
+    /// What the user can do instead.
+    pub to_go_on: &'static str,
+    /// The identity of a live StatefulSet firecamp applied before it recorded one.
+    pub unrecorded: &'static str,
+}
+
+/// The identity rule of `kind`, when it has one.
+#[must_use]
+pub fn identity_rule(kind: ServiceKind) -> Option<IdentityRule> {
+    crate::kinds::identity_rule(kind)
+}
+
+/// The `key=value` pairs of an identity annotation.
+#[must_use]
+pub fn identity_pairs(value: &str) -> Vec<(&str, &str)> {
+    value
+        .split(';')
+        .filter_map(|pair| pair.split_once('='))
+        .collect()
+}
+
 /// How a live member of `kind` may be removed.
 #[must_use]
 pub fn member_removal(kind: ServiceKind) -> MemberRemoval {

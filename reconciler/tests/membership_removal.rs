@@ -37,8 +37,20 @@ fn reason<'p>(plan: &'p Plan, service: &str) -> Option<&'p str> {
 
 #[test]
 fn a_zookeeper_scale_down_is_refused_and_its_dependents_wait() {
-    let live = converge(&examples(), base_live());
-    let shrunk = examples_with("zookeeper.yaml", "replicas: 3", "replicas: 1");
+    // Kafka in legacy ZooKeeper mode uses the ensemble.
+    let legacy = |zookeeper_replicas: &str| {
+        edited_examples(|path, text| {
+            if path.ends_with("kafka.yaml") {
+                text.replacen("  controllers: 3\n", "  zookeeper: zk\n", 1)
+            } else if path.ends_with("zookeeper.yaml") {
+                text.replacen("replicas: 3", zookeeper_replicas, 1)
+            } else {
+                text
+            }
+        })
+    };
+    let live = converge(&legacy("replicas: 3"), base_live());
+    let shrunk = legacy("replicas: 1");
     let plan = plan_of(&shrunk, &live);
     assert!(
         steps_of(&plan, "zk").is_empty(),
@@ -65,32 +77,37 @@ fn a_zookeeper_scale_down_is_refused_and_its_dependents_wait() {
 
 #[test]
 fn a_data_bearing_scale_down_keeps_every_member_and_volume() {
-    let live = converge(&examples(), base_live());
-    for (file, from, to, service, leaving) in [
+    let examples_live = converge(&examples(), base_live());
+    // Kafka with a fourth broker, which is no controller, so that the 3 voters stay.
+    let four_brokers = converge(
+        &examples_with("kafka.yaml", "replicas: 3", "replicas: 4"),
+        base_live(),
+    );
+    for (live, file, to, service, leaving) in [
         (
+            &four_brokers,
             "kafka.yaml",
             "replicas: 3",
-            "replicas: 2",
             "kafka",
-            "kafka-broker-c-0",
+            "kafka-broker-a-1",
         ),
         (
+            &examples_live,
             "postgresql.yaml",
-            "replicas: 3",
             "replicas: 2",
             "billing-pg",
             "billing-pg-standby-c-0",
         ),
         (
+            &examples_live,
             "elasticsearch.yaml",
-            "replicas: 3",
             "replicas: 2",
             "search-es",
             "search-es-data-c-0",
         ),
     ] {
-        let shrunk = examples_with(file, from, to);
-        let plan = plan_of(&shrunk, &live);
+        let shrunk = examples_with(file, "replicas: 3", to);
+        let plan = plan_of(&shrunk, live);
         assert!(
             steps_of(&plan, service).is_empty(),
             "{service}: {:?}",

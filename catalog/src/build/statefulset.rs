@@ -22,6 +22,7 @@ use super::pod::pod_template;
 use crate::blueprint::Blueprint;
 use crate::context::ServiceContext;
 use crate::labels;
+use crate::lifecycle::IDENTITY_ANNOTATION;
 use crate::platform::storage::storage_class_name;
 
 /// The StatefulSets of a service, by name.
@@ -57,8 +58,15 @@ fn statefulset(
     if let Some(volume) = ctx.journal_volume() {
         claims.push(claim(ctx, "journal", &volume));
     }
+    let mut metadata = service_meta(ctx, name.to_owned(), extra);
+    if let Some(identity) = &bp.identity {
+        metadata.annotations = Some(BTreeMap::from([(
+            IDENTITY_ANNOTATION.to_owned(),
+            identity.clone(),
+        )]));
+    }
     StatefulSet {
-        metadata: service_meta(ctx, name.to_owned(), extra),
+        metadata,
         spec: StatefulSetSpec {
             replicas: Some(i32::try_from(members.len()).unwrap_or(i32::MAX)),
             service_name: Some(ctx.name().to_owned()),

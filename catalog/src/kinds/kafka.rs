@@ -15,7 +15,7 @@ use crate::blueprint::{
 use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
-use crate::lifecycle::MemberRemoval;
+use crate::lifecycle::{IdentityRule, MemberRemoval};
 
 /// Removing a broker: its partition replicas reassigned to the others first
 /// (`kafka-reassign-partitions`). Strimzi refuses a scale-down while a leaving broker holds any
@@ -23,6 +23,18 @@ use crate::lifecycle::MemberRemoval;
 /// firecamp's `--allow-member-removal`.
 pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
     needs: "every partition replica on a leaving broker reassigned to the remaining brokers first (kafka-reassign-partitions)",
+};
+
+/// What a Kafka cluster fixes when it is first formed. A ZooKeeper-mode cluster reaches KRaft
+/// only by Kafka's migration on 3.9 (KIP-866: controllers joined in migration mode, brokers
+/// restarted twice, then finalized), not by new broker settings; a static quorum
+/// (`controller.quorum.voters`) changes only with every node's log directory formatted again
+/// (KIP-853's dynamic quorum is what can add and remove controllers); each log directory belongs
+/// to one cluster id.
+pub(crate) const IDENTITY: IdentityRule = IdentityRule {
+    fixed: "Kafka fixes its metadata mode (ZooKeeper or KRaft), its ZooKeeper service and its KRaft controllers when the cluster is first formed: the brokers' log directories and metadata belong to them, and new settings would start the brokers on metadata that is not theirs",
+    to_go_on: "put spec.zookeeper, spec.controllers and spec.dedicatedControllers back as they were; for a cluster of another mode or quorum, create a new Kafka service and move the topics to it (MirrorMaker 2)",
+    unrecorded: "metadata=zookeeper",
 };
 
 /// Client port.
@@ -76,6 +88,7 @@ pub(crate) fn blueprint(
                 &jmx_script,
                 &format!("{}/{}", connect_string(&zookeeper), ctx.name()),
             );
+            bp.identity = Some(format!("metadata=zookeeper;zookeeper={}", zookeeper.name()));
         }
         None => kraft_mode(ctx, spec, &mut bp, &jmx_script),
     }
@@ -146,6 +159,20 @@ fn kraft_mode(ctx: &ServiceContext<'_>, spec: &KafkaSpec, bp: &mut Blueprint, jm
         ),
     );
     let voters = voters(ctx, spec);
+    bp.identity = Some(format!(
+        "metadata=kraft;cluster-id={};controllers={};voters={}",
+        cluster_id(ctx),
+        if spec.dedicated_controllers {
+            "dedicated"
+        } else {
+            "combined"
+        },
+        voters
+            .iter()
+            .map(|m| m.index.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    ));
     let quorum = voters
         .iter()
         .map(|m| format!("{}@{}:{CONTROLLER_PORT}", m.index, ctx.dns_name(&m.name)))

@@ -22,7 +22,7 @@ use firecamp_schema::spec::{Service, ServiceKind};
 use crate::blueprint::{Blueprint, PortPlan, RUNTIME_DIR, env, secret_env};
 use crate::context::ServiceContext;
 use crate::error::RenderError;
-use crate::lifecycle::MemberRemoval;
+use crate::lifecycle::{IdentityRule, MemberRemoval};
 
 /// The blueprint of the service in `ctx`.
 ///
@@ -64,6 +64,14 @@ pub(crate) const fn member_removal(kind: ServiceKind) -> MemberRemoval {
         ServiceKind::Kibana => kibana::MEMBER_REMOVAL,
         ServiceKind::Logstash => logstash::MEMBER_REMOVAL,
         ServiceKind::Telegraf => telegraf::MEMBER_REMOVAL,
+    }
+}
+
+/// What `kind` fixes when its cluster is first formed, when it fixes anything firecamp renders.
+pub(crate) const fn identity_rule(kind: ServiceKind) -> Option<IdentityRule> {
+    match kind {
+        ServiceKind::Kafka => Some(kafka::IDENTITY),
+        _ => None,
     }
 }
 

@@ -4,6 +4,7 @@ pub mod desired;
 pub mod diff;
 mod dns;
 mod draft;
+mod identity;
 mod immutable;
 mod incremental;
 pub mod kubernetes;
@@ -124,22 +125,29 @@ fn plan_with(
         .filter_map(|(s, (policy, _))| policy.clone().map(|p| (s.clone(), p)))
         .collect();
     let index = LiveIndex::new(live);
+    // A spec that changes what its database fixes when the cluster is first formed holds back
+    // that service (and what depends on it), with the reason; nothing acknowledges it.
+    let mut held = identity::identity_changes(desired, live);
     // A spec that would remove live members its kind cannot lose by a StatefulSet edit holds back
-    // that service (and what depends on it), with the reason, unless the loss is acknowledged.
+    // that service too, unless the loss is acknowledged.
     let removals = membership::removals(desired, live);
     let removal_warnings: Vec<String> = if options.allow_member_removal {
-        removals.iter().map(|(s, r)| r.acknowledged(s)).collect()
+        removals
+            .iter()
+            .filter(|(s, _)| !held.contains_key(*s))
+            .map(|(s, r)| r.acknowledged(s))
+            .collect()
     } else {
+        for (service, removal) in &removals {
+            held.entry(service.clone())
+                .or_insert_with(|| removal.refusal());
+        }
         Vec::new()
     };
     let guarded;
-    let desired = if removals.is_empty() || options.allow_member_removal {
+    let desired = if held.is_empty() {
         desired
     } else {
-        let held = removals
-            .iter()
-            .map(|(s, r)| (s.clone(), r.refusal()))
-            .collect();
         guarded = desired.holding_back(&held);
         &guarded
     };
