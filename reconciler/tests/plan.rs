@@ -64,8 +64,13 @@ fn every_step_comes_after_the_steps_it_depends_on() {
             .expect(resource)
     };
     assert!(
-        first("StatefulSet firecamp/zk-server-c") < first("ConfigMap firecamp/kafka-config"),
-        "ZooKeeper before Kafka"
+        first("StatefulSet firecamp/kafka-broker-c")
+            < first("ConfigMap firecamp/kafka-manager-config"),
+        "Kafka before the Kafka UI that names it"
+    );
+    assert!(
+        first("StatefulSet firecamp/zk-server-c") < first("ConfigMap firecamp/zk-metrics-config"),
+        "ZooKeeper before the Telegraf agent that monitors it"
     );
     assert!(
         first("ConfigMap firecamp/consul-config") < first("StatefulSet firecamp/consul-server-a")
@@ -347,6 +352,8 @@ fn a_service_referencing_a_rejected_service_is_left_as_it_is_and_the_others_are_
     let edited = edited_examples(|path, text| {
         if path.ends_with("zookeeper.yaml") {
             text.replace("replicas: 3", "replicas: 4")
+        } else if path.ends_with("kafka.yaml") {
+            text.replace("controllers: 3", "controllers: 2")
         } else if path.ends_with("redis.yaml") {
             text.replace("shards: 3", "shards: 4")
         } else {
@@ -362,13 +369,14 @@ fn a_service_referencing_a_rejected_service_is_left_as_it_is_and_the_others_are_
     assert_eq!(
         untouched,
         [
-            (
-                "kafka",
-                "it references zk, whose spec has problems; nothing is changed or deleted"
-            ),
+            ("kafka", "its spec has problems; nothing is changed or deleted"),
             (
                 "kafka-manager",
-                "it references zk, whose spec has problems; nothing is changed or deleted"
+                "it references kafka, whose spec has problems; nothing is changed or deleted"
+            ),
+            (
+                "logs-sink",
+                "it references kafka, whose spec has problems; nothing is changed or deleted"
             ),
             ("zk", "its spec has problems; nothing is changed or deleted"),
             (
@@ -384,7 +392,7 @@ fn a_service_referencing_a_rejected_service_is_left_as_it_is_and_the_others_are_
         .collect();
     assert!(services.contains("sessions-redis"), "{services:?}");
     assert!(
-        ["zk", "kafka", "kafka-manager", "zk-metrics"]
+        ["zk", "kafka", "kafka-manager", "logs-sink", "zk-metrics"]
             .iter()
             .all(|s| !services.contains(s)),
         "{:?}",
