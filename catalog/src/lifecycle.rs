@@ -38,6 +38,35 @@ pub fn identity_rule(kind: ServiceKind) -> Option<IdentityRule> {
     crate::kinds::identity_rule(kind)
 }
 
+/// Annotation on each StatefulSet of a kind that knows its members by number
+/// ([`member_numbering`]): the number of each member, in ordinal order, joined by `,`.
+pub const MEMBER_NUMBERS_ANNOTATION: &str = "firecamp.io/member-numbers";
+
+/// How a kind knows its members by number: Kafka's node.id, ZooKeeper's myid.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct MemberNumbering {
+    /// What the number is called in the database, e.g. `myid`.
+    pub number: &'static str,
+    /// The number of the service's first member (member index 0).
+    pub first: u32,
+    /// Why the database cannot take a new number for a live member.
+    pub kept: &'static str,
+}
+
+impl MemberNumbering {
+    /// The number the database knows the member of `index` by.
+    #[must_use]
+    pub const fn of(self, index: u32) -> u32 {
+        self.first.saturating_add(index)
+    }
+}
+
+/// How `kind` numbers its members, when the database knows them by number.
+#[must_use]
+pub fn member_numbering(kind: ServiceKind) -> Option<MemberNumbering> {
+    crate::kinds::member_numbering(kind)
+}
+
 /// The `key=value` pairs of an identity annotation.
 #[must_use]
 pub fn identity_pairs(value: &str) -> Vec<(&str, &str)> {

@@ -369,7 +369,10 @@ fn a_service_referencing_a_rejected_service_is_left_as_it_is_and_the_others_are_
     assert_eq!(
         untouched,
         [
-            ("kafka", "its spec has problems; nothing is changed or deleted"),
+            (
+                "kafka",
+                "its spec has problems; nothing is changed or deleted"
+            ),
             (
                 "kafka-manager",
                 "it references kafka, whose spec has problems; nothing is changed or deleted"

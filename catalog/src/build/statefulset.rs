@@ -22,7 +22,7 @@ use super::pod::pod_template;
 use crate::blueprint::Blueprint;
 use crate::context::ServiceContext;
 use crate::labels;
-use crate::lifecycle::IDENTITY_ANNOTATION;
+use crate::lifecycle::{IDENTITY_ANNOTATION, MEMBER_NUMBERS_ANNOTATION, member_numbering};
 use crate::platform::storage::storage_class_name;
 
 /// The StatefulSets of a service, by name.
@@ -59,11 +59,19 @@ fn statefulset(
         claims.push(claim(ctx, "journal", &volume));
     }
     let mut metadata = service_meta(ctx, name.to_owned(), extra);
+    let mut annotations = BTreeMap::new();
     if let Some(identity) = &bp.identity {
-        metadata.annotations = Some(BTreeMap::from([(
-            IDENTITY_ANNOTATION.to_owned(),
-            identity.clone(),
-        )]));
+        annotations.insert(IDENTITY_ANNOTATION.to_owned(), identity.clone());
+    }
+    if let Some(numbering) = member_numbering(ctx.service.body.kind()) {
+        let numbers: Vec<String> = members
+            .iter()
+            .map(|m| numbering.of(m.index).to_string())
+            .collect();
+        annotations.insert(MEMBER_NUMBERS_ANNOTATION.to_owned(), numbers.join(","));
+    }
+    if !annotations.is_empty() {
+        metadata.annotations = Some(annotations);
     }
     StatefulSet {
         metadata,

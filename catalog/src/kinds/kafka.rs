@@ -15,7 +15,7 @@ use crate::blueprint::{
 use crate::build::probes;
 use crate::context::ServiceContext;
 use crate::error::RenderError;
-use crate::lifecycle::{IdentityRule, MemberRemoval};
+use crate::lifecycle::{IdentityRule, MemberNumbering, MemberRemoval};
 
 /// Removing a broker: its partition replicas reassigned to the others first
 /// (`kafka-reassign-partitions`). Strimzi refuses a scale-down while a leaving broker holds any
@@ -35,6 +35,15 @@ pub(crate) const IDENTITY: IdentityRule = IdentityRule {
     fixed: "Kafka fixes its metadata mode (ZooKeeper or KRaft), its ZooKeeper service and its KRaft controllers when the cluster is first formed: the brokers' log directories and metadata belong to them, and new settings would start the brokers on metadata that is not theirs",
     to_go_on: "put spec.zookeeper, spec.controllers and spec.dedicatedControllers back as they were; for a cluster of another mode or quorum, create a new Kafka service and move the topics to it (MirrorMaker 2)",
     unrecorded: "metadata=zookeeper",
+};
+
+/// A broker or controller is known by its `node.id` (`broker.id` in ZooKeeper mode), the member's
+/// index: its log directories' `meta.properties`, the partition replica lists and the KRaft
+/// voters record it.
+pub(crate) const NUMBERING: MemberNumbering = MemberNumbering {
+    number: "node.id",
+    first: 0,
+    kept: "Kafka knows a broker by its node.id (broker.id in ZooKeeper mode), which its log directories, the partitions' replica lists and the KRaft voters record; a broker given another number does not start on its own log directory, or takes another broker's place",
 };
 
 /// Client port.
@@ -121,7 +130,7 @@ fn zookeeper_mode(
     for member in &ctx.members {
         let own = format!(
             "broker.id={}\nbroker.rack={}\nlisteners=PLAINTEXT://0.0.0.0:{CLIENT_PORT}\nadvertised.listeners=PLAINTEXT://{}:{CLIENT_PORT}\n",
-            member.index,
+            NUMBERING.of(member.index),
             member.zone,
             ctx.dns_name(&member.name)
         );
@@ -169,13 +178,19 @@ fn kraft_mode(ctx: &ServiceContext<'_>, spec: &KafkaSpec, bp: &mut Blueprint, jm
         },
         voters
             .iter()
-            .map(|m| m.index.to_string())
+            .map(|m| NUMBERING.of(m.index).to_string())
             .collect::<Vec<_>>()
             .join(",")
     ));
     let quorum = voters
         .iter()
-        .map(|m| format!("{}@{}:{CONTROLLER_PORT}", m.index, ctx.dns_name(&m.name)))
+        .map(|m| {
+            format!(
+                "{}@{}:{CONTROLLER_PORT}",
+                NUMBERING.of(m.index),
+                ctx.dns_name(&m.name)
+            )
+        })
         .collect::<Vec<_>>()
         .join(",");
     let common = format!(
@@ -191,7 +206,7 @@ fn kraft_mode(ctx: &ServiceContext<'_>, spec: &KafkaSpec, bp: &mut Blueprint, jm
         let own = if member.role == CONTROLLER_ROLE {
             format!(
                 "node.id={}\nprocess.roles=controller\nlisteners=CONTROLLER://0.0.0.0:{CONTROLLER_PORT}\n",
-                member.index
+                NUMBERING.of(member.index)
             )
         } else {
             let (roles, controller_listener) = if controller {
@@ -207,7 +222,7 @@ fn kraft_mode(ctx: &ServiceContext<'_>, spec: &KafkaSpec, bp: &mut Blueprint, jm
                  listeners=PLAINTEXT://0.0.0.0:{CLIENT_PORT}{controller_listener}\n\
                  advertised.listeners=PLAINTEXT://{}:{CLIENT_PORT}\n\
                  inter.broker.listener.name=PLAINTEXT\n",
-                member.index,
+                NUMBERING.of(member.index),
                 member.zone,
                 ctx.dns_name(&member.name)
             )

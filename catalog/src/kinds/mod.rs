@@ -22,7 +22,7 @@ use firecamp_schema::spec::{Service, ServiceKind};
 use crate::blueprint::{Blueprint, PortPlan, RUNTIME_DIR, env, secret_env};
 use crate::context::ServiceContext;
 use crate::error::RenderError;
-use crate::lifecycle::{IdentityRule, MemberRemoval};
+use crate::lifecycle::{IdentityRule, MemberNumbering, MemberRemoval};
 
 /// The blueprint of the service in `ctx`.
 ///
@@ -71,6 +71,15 @@ pub(crate) const fn member_removal(kind: ServiceKind) -> MemberRemoval {
 pub(crate) const fn identity_rule(kind: ServiceKind) -> Option<IdentityRule> {
     match kind {
         ServiceKind::Kafka => Some(kafka::IDENTITY),
+        _ => None,
+    }
+}
+
+/// How `kind` numbers its members, when its database knows them by number.
+pub(crate) const fn member_numbering(kind: ServiceKind) -> Option<MemberNumbering> {
+    match kind {
+        ServiceKind::Kafka => Some(kafka::NUMBERING),
+        ServiceKind::ZooKeeper => Some(zookeeper::NUMBERING),
         _ => None,
     }
 }

@@ -1,4 +1,4 @@
-//! ZooKeeper: one ensemble; `myid` is the member's index + 1.
+//! ZooKeeper: one ensemble; `myid` is the member's index + 1 ([`NUMBERING`]).
 
 use firecamp_schema::spec::services::zookeeper::ZooKeeperSpec;
 
@@ -8,12 +8,20 @@ use crate::blueprint::{
 };
 use crate::build::probes;
 use crate::context::ServiceContext;
-use crate::lifecycle::MemberRemoval;
+use crate::lifecycle::{MemberNumbering, MemberRemoval};
 
 /// Removing a server: a dynamic reconfiguration (`reconfig -remove`) that keeps a quorum, one
 /// server at a time; the static `server.N` list cannot shrink under running members.
 pub(crate) const MEMBER_REMOVAL: MemberRemoval = MemberRemoval::Refused {
     needs: "a dynamic reconfiguration (reconfig -remove) of each leaving server, one at a time, keeping a quorum",
+};
+
+/// A server is known by its `myid` (member index + 1): the ensemble's `server.N` lines, its
+/// peers' votes and its own data directory record it.
+pub(crate) const NUMBERING: MemberNumbering = MemberNumbering {
+    number: "myid",
+    first: 1,
+    kept: "ZooKeeper knows a server by its myid, which the ensemble's server.N list, its peers and its data directory record; a server given another member's myid joins as that member on data that is not its own",
 };
 
 /// Client port.
@@ -64,7 +72,11 @@ pub(crate) fn blueprint(ctx: &ServiceContext<'_>, spec: &ZooKeeperSpec) -> Bluep
     bp.file("zoo.cfg", zoo_cfg(ctx));
     bp.file("start.sh", start_script(&jmx_script));
     for member in &ctx.members {
-        bp.member_file(&member.name, "myid", format!("{}\n", member.index + 1));
+        bp.member_file(
+            &member.name,
+            "myid",
+            format!("{}\n", NUMBERING.of(member.index)),
+        );
     }
     bp
 }
@@ -118,7 +130,7 @@ fn zoo_cfg(ctx: &ServiceContext<'_>) -> String {
     for member in &ctx.members {
         cfg.push_str(&format!(
             "server.{}={}:{FOLLOWER_PORT}:{ELECTION_PORT}\n",
-            member.index + 1,
+            NUMBERING.of(member.index),
             ctx.dns_name(&member.name)
         ));
     }

@@ -9,6 +9,7 @@ mod immutable;
 mod incremental;
 pub mod kubernetes;
 pub mod manifest;
+mod member_numbers;
 mod membership;
 mod memo;
 pub mod model;
@@ -128,6 +129,10 @@ fn plan_with(
     // A spec that changes what its database fixes when the cluster is first formed holds back
     // that service (and what depends on it), with the reason; nothing acknowledges it.
     let mut held = identity::identity_changes(desired, live);
+    // A spec that gives a live member another number its database knows it by holds it back too.
+    for (service, reason) in member_numbers::renumberings(desired, live) {
+        held.entry(service).or_insert(reason);
+    }
     // A spec that would remove live members its kind cannot lose by a StatefulSet edit holds back
     // that service too, unless the loss is acknowledged.
     let removals = membership::removals(desired, live);
