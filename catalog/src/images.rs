@@ -44,3 +44,33 @@ pub const NETWORK_TOOLS: &str = "nicolaka/netshoot:v0.15";
 /// Fluentd with the CloudWatch Logs output plugin.
 pub const FLUENTD_CLOUDWATCH: &str =
     "fluent/fluentd-kubernetes-daemonset:v1.17.1-debian-cloudwatch-1.2";
+
+mod contracts;
+
+pub use contracts::contract;
+
+/// What an image provides and expects, from its upstream Dockerfile and entrypoint (each
+/// contract cites them): the rendered pods that run it are held to it by the catalog's tests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ImageContract {
+    /// The image reference, as pinned.
+    pub image: &'static str,
+    /// Where the contract was read: the upstream Dockerfile and entrypoint.
+    pub source: &'static str,
+    /// The user the image runs as (`USER`, or the one its entrypoint switches to).
+    pub user: &'static str,
+    /// That user's uid.
+    pub uid: i64,
+    /// Whether the image starts as root (no `USER`; its entrypoint steps down to `user`), so that
+    /// a container without `runAsUser` runs as root.
+    pub root_default: bool,
+    /// Its `VOLUME`s.
+    pub volumes: &'static [&'static str],
+    /// Its `ENTRYPOINT` and `CMD`, as one command line.
+    pub entrypoint: &'static [&'static str],
+    /// Where the image's program reads its configuration.
+    pub config: &'static str,
+    /// The programs on its `PATH` (or at the paths given) that firecamp's commands, probes and
+    /// scripts may call.
+    pub programs: &'static [&'static str],
+}

@@ -10,6 +10,7 @@ pub mod host;
 pub mod mapping;
 pub mod pod;
 pub mod pods;
+pub mod shell;
 pub mod volumes;
 
 use std::collections::BTreeMap;
