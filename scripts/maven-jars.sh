@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Fetches the Maven Central jars the tests run with, once per version (a later run reuses the
 # cache), and prints the folder that holds them:
-#   - logback-classic and logback-core 1.2.13 and slf4j-api 1.7.30, the logging of ZooKeeper 3.9.3
-#     (the versions its parent POM pins): catalog/tests/zookeeper_logging.rs loads the rendered
+#   - logback-classic and logback-core 1.3.15 and slf4j-api 2.0.13, the logging of ZooKeeper 3.9.5
+#     (the versions its parent POM pins; 3.9.6's parent POM is not served here): catalog/tests/zookeeper_logging.rs loads the rendered
 #     logback.xml with them;
 #   - kafka-4.4.0/: Kafka 4.4.0 (kafka_2.13 and kafka-tools, with their runtime dependencies, and
 #     log4j-slf4j-impl, the logging binding the Kafka distribution ships), what the pinned
@@ -10,7 +10,7 @@
 set -euo pipefail
 cache="${FIRECAMP_MAVEN_CACHE:-/var/tmp/firecamp-maven}"
 mkdir -p "$cache"
-for artifact in ch.qos.logback:logback-classic:1.2.13 ch.qos.logback:logback-core:1.2.13 org.slf4j:slf4j-api:1.7.30; do
+for artifact in ch.qos.logback:logback-classic:1.3.15 ch.qos.logback:logback-core:1.3.15 org.slf4j:slf4j-api:2.0.13; do
   IFS=: read -r _ name version <<<"$artifact"
   [ -s "$cache/$name-$version.jar" ] && continue
   mvn -q -B dependency:copy -Dartifact="$artifact" -DoutputDirectory="$cache" >&2

@@ -6,10 +6,10 @@ use firecamp_schema::spec::{Service, ServiceKind};
 #[must_use]
 pub const fn default_image(kind: ServiceKind) -> &'static str {
     match kind {
-        ServiceKind::MongoDb => "mongo:7.0.14",
+        ServiceKind::MongoDb => "mongo:7.0.28",
         ServiceKind::PostgreSql => "postgres:16.4",
         ServiceKind::Cassandra => "cassandra:4.1.7",
-        ServiceKind::ZooKeeper => "zookeeper:3.9.3",
+        ServiceKind::ZooKeeper => "zookeeper:3.9.6",
         ServiceKind::Kafka => "apache/kafka:4.4.0",
         ServiceKind::KafkaSinkEs => "confluentinc/cp-kafka-connect:7.7.1",
         ServiceKind::KafkaManager => "ghcr.io/kafbat/kafka-ui:v1.0.0",

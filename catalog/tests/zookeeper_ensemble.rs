@@ -45,13 +45,13 @@ fn ensemble() -> Cluster {
     )
 }
 
-/// logback 1.2.13 and slf4j 1.7.30: what ZooKeeper 3.9.3 ships (Maven Central).
+/// logback 1.3.15 and slf4j 2.0.13: what ZooKeeper 3.9.5 ships (its parent POM; 3.9.6's is not served here), from Maven Central.
 fn logging_jars() -> String {
     let jars = common::maven_jars();
     [
-        "logback-classic-1.2.13",
-        "logback-core-1.2.13",
-        "slf4j-api-1.7.30",
+        "logback-classic-1.3.15",
+        "logback-core-1.3.15",
+        "slf4j-api-2.0.13",
     ]
     .iter()
     .map(|jar| jars.join(format!("{jar}.jar")).display().to_string())

@@ -1,5 +1,5 @@
-//! ZooKeeper's rendered `logback.xml`, loaded by the real logback of ZooKeeper 3.9.3 (logback
-//! 1.2.13 and slf4j-api 1.7.30 from Maven Central, fetched by `scripts/maven-jars.sh`) from the
+//! ZooKeeper's rendered `logback.xml`, loaded by the real logback of ZooKeeper 3.9.5 (logback
+//! 1.3.15 and slf4j-api 2.0.13 from Maven Central, fetched by `scripts/maven-jars.sh`) from the
 //! config folder first on the classpath, as `zkEnv.sh` puts it: INFO reaches the console, DEBUG
 //! does not, and logback reports no problem with the file. Without the file, logback's default
 //! prints DEBUG (the catalog audit's finding: every DEBUG line shipped to CloudWatch).
@@ -14,9 +14,9 @@ fn log_levels(config: &Path) -> (String, String) {
     let jars = common::maven_jars();
     let classpath = [
         config.to_path_buf(),
-        jars.join("logback-classic-1.2.13.jar"),
-        jars.join("logback-core-1.2.13.jar"),
-        jars.join("slf4j-api-1.7.30.jar"),
+        jars.join("logback-classic-1.3.15.jar"),
+        jars.join("logback-core-1.3.15.jar"),
+        jars.join("slf4j-api-2.0.13.jar"),
     ]
     .iter()
     .map(|p| p.display().to_string())

@@ -50,7 +50,7 @@ const ALPINE_BASE: [&str; 13] = [
 const CONTRACTS: &[ImageContract] = &[
     ImageContract {
         image: default_image(ServiceKind::MongoDb),
-        source: "docker-library/mongo 7.0/Dockerfile (ubuntu jammy; groupadd/useradd 999 mongodb; VOLUME /data/db /data/configdb; mongodb-org-server, -shell, -mongos) and its docker-entrypoint.sh",
+        source: "docker-library/mongo 7.0/Dockerfile at MONGO_VERSION 7.0.28 (ubuntu jammy; groupadd/useradd 999 mongodb; VOLUME /data/db /data/configdb; mongodb-org-server, -shell, -mongos) and its docker-entrypoint.sh",
         user: "mongodb",
         uid: 999,
         root_default: true,
@@ -83,7 +83,7 @@ const CONTRACTS: &[ImageContract] = &[
     },
     ImageContract {
         image: default_image(ServiceKind::ZooKeeper),
-        source: "31z4/zookeeper-docker 3.9.3/Dockerfile (eclipse-temurin jre base; groupadd/useradd 1000 zookeeper; apt-get install netcat-openbsd; VOLUME /data /datalog /logs; zkServer.sh on PATH) and its docker-entrypoint.sh",
+        source: "31z4/zookeeper-docker 3.9.6/Dockerfile (eclipse-temurin:17-jre-jammy; groupadd/useradd 1000 zookeeper; apt-get install netcat gosu; VOLUME /data /datalog /logs; zkServer.sh on PATH) and its docker-entrypoint.sh",
         user: "zookeeper",
         uid: 1000,
         root_default: true,

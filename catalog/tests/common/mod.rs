@@ -34,7 +34,7 @@ pub fn maven_jars() -> PathBuf {
     let dir = std::env::var_os("FIRECAMP_MAVEN_JARS")
         .map_or_else(|| PathBuf::from("/var/tmp/firecamp-maven"), PathBuf::from);
     assert!(
-        dir.join("logback-classic-1.2.13.jar").is_file(),
+        dir.join("logback-classic-1.3.15.jar").is_file(),
         "no logback jars in {}: run `bash scripts/maven-jars.sh` (scripts/test.sh does)",
         dir.display()
     );
